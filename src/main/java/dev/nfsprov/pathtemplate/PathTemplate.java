@@ -1,0 +1,108 @@
+package dev.nfsprov.pathtemplate;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The StorageClass {@code pathPattern}, with nfs-subdir-external-provisioner's syntax:
+ * {@code ${.PVC.namespace}}, {@code ${.PVC.name}}, {@code ${.PVC.labels.KEY}}, {@code ${.PVC.annotations.KEY}}
+ * and {@code ${.PV.name}}. A template is parsed once; rendering then only substitutes and validates.
+ */
+public final class PathTemplate {
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]*)}");
+
+    /** The layout nfs-subdir uses when a class has no pathPattern. */
+    public static final PathTemplate DEFAULT = parse("${.PVC.namespace}-${.PVC.name}-${.PV.name}");
+
+    private sealed interface Part permits Literal, Field {}
+    private record Literal(String text) implements Part {}
+    private record Field(Kind kind, String key) implements Part {}
+    private enum Kind { NAMESPACE, NAME, LABEL, ANNOTATION, PV_NAME }
+
+    private final String source;
+    private final List<Part> parts;
+
+    private PathTemplate(String source, List<Part> parts) {
+        this.source = source;
+        this.parts = List.copyOf(parts);
+    }
+
+    /** Parses a pattern; a placeholder it does not know is an error, so typos are caught before any directory exists. */
+    public static PathTemplate parse(String pattern) {
+        if (pattern == null || pattern.isBlank()) {
+            throw new InvalidPathException("pathPattern is empty");
+        }
+        List<Part> parts = new ArrayList<>();
+        Matcher m = PLACEHOLDER.matcher(pattern);
+        int last = 0;
+        while (m.find()) {
+            if (m.start() > last) parts.add(new Literal(pattern.substring(last, m.start())));
+            parts.add(field(m.group(1).strip(), pattern));
+            last = m.end();
+        }
+        String tail = pattern.substring(last);
+        if (tail.contains("${")) {
+            throw new InvalidPathException("pathPattern " + quote(pattern) + " has an unclosed ${");
+        }
+        if (!tail.isEmpty()) parts.add(new Literal(tail));
+        return new PathTemplate(pattern, parts);
+    }
+
+    private static Field field(String expr, String pattern) {
+        switch (expr) {
+            case ".PVC.namespace": return new Field(Kind.NAMESPACE, null);
+            case ".PVC.name": return new Field(Kind.NAME, null);
+            case ".PV.name": return new Field(Kind.PV_NAME, null);
+            default:
+        }
+        if (expr.startsWith(".PVC.labels.") && expr.length() > ".PVC.labels.".length()) {
+            return new Field(Kind.LABEL, expr.substring(".PVC.labels.".length()));
+        }
+        if (expr.startsWith(".PVC.annotations.") && expr.length() > ".PVC.annotations.".length()) {
+            return new Field(Kind.ANNOTATION, expr.substring(".PVC.annotations.".length()));
+        }
+        throw new InvalidPathException("pathPattern " + quote(pattern) + " has an unknown placeholder ${" + expr
+                + "}; use ${.PVC.namespace}, ${.PVC.name}, ${.PVC.labels.KEY}, ${.PVC.annotations.KEY} or ${.PV.name}");
+    }
+
+    /**
+     * Renders the directory path, relative to the share, for one claim. The result is checked by
+     * {@link RelativePath#of}: it can never be empty, absolute, or step outside the share.
+     */
+    public RelativePath render(ClaimFacts claim) {
+        StringBuilder out = new StringBuilder();
+        for (Part part : parts) {
+            switch (part) {
+                case Literal l -> out.append(l.text());
+                case Field f -> out.append(value(f, claim));
+            }
+        }
+        return RelativePath.of(out.toString(), source);
+    }
+
+    private static String value(Field f, ClaimFacts claim) {
+        return switch (f.kind()) {
+            case NAMESPACE -> claim.namespace();
+            case NAME -> claim.name();
+            case PV_NAME -> claim.volumeName();
+            case LABEL -> claim.labels().getOrDefault(f.key(), "");
+            case ANNOTATION -> claim.annotations().getOrDefault(f.key(), "");
+        };
+    }
+
+    public String source() {
+        return source;
+    }
+
+    @Override
+    public String toString() {
+        return source;
+    }
+
+    static String quote(String s) {
+        return "\"" + s.replace("\u0000", "\\0") + "\"";
+    }
+}

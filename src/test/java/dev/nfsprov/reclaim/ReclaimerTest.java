@@ -1,0 +1,102 @@
+package dev.nfsprov.reclaim;
+
+import dev.nfsprov.pathtemplate.RelativePath;
+import dev.nfsprov.share.DirectorySettings;
+import dev.nfsprov.share.Share;
+import dev.nfsprov.share.ShareException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ReclaimerTest {
+
+    @TempDir Path root;
+
+    private Path volume(String path) throws Exception {
+        Path dir = new Share(root).createVolume(RelativePath.of(path), DirectorySettings.DEFAULT);
+        Files.createDirectories(dir.resolve("sub/deeper"));
+        Files.writeString(dir.resolve("sub/deeper/file"), "data");
+        return dir;
+    }
+
+    private Reclaimer reclaimer() {
+        return new Reclaimer(new Share(root));
+    }
+
+    @Test
+    void archivesNextToTheVolumeAndNeverOverwritesAnArchive() throws Exception {
+        volume("ns/a/pvc-1");
+        var first = reclaimer().reclaim(RelativePath.of("ns/a/pvc-1"), OnDelete.ARCHIVE);
+        assertThat(first).isEqualTo(new Reclaimer.Outcome.Archived(root.resolve("ns/a/archived-pvc-1")));
+        assertThat(root.resolve("ns/a/archived-pvc-1/sub/deeper/file")).hasContent("data");
+
+        volume("ns/a/pvc-1");
+        Files.writeString(root.resolve("ns/a/pvc-1/second"), "2");
+        var second = reclaimer().reclaim(RelativePath.of("ns/a/pvc-1"), OnDelete.ARCHIVE);
+        assertThat(second).isEqualTo(new Reclaimer.Outcome.Archived(root.resolve("ns/a/archived-pvc-1-2")));
+        assertThat(root.resolve("ns/a/archived-pvc-1/second")).doesNotExist();
+        assertThat(root.resolve("ns/a/archived-pvc-1-2/second")).hasContent("2");
+    }
+
+    @Test
+    void deletesRecursivelyAndIsIdempotent() throws Exception {
+        volume("v");
+        assertThat(reclaimer().reclaim(RelativePath.of("v"), OnDelete.DELETE)).isInstanceOf(Reclaimer.Outcome.Deleted.class);
+        assertThat(root.resolve("v")).doesNotExist();
+        assertThat(reclaimer().reclaim(RelativePath.of("v"), OnDelete.DELETE)).isInstanceOf(Reclaimer.Outcome.AlreadyGone.class);
+        assertThat(reclaimer().reclaim(RelativePath.of("v"), OnDelete.ARCHIVE)).isInstanceOf(Reclaimer.Outcome.AlreadyGone.class);
+    }
+
+    @Test
+    void retainTouchesNothing() throws Exception {
+        volume("v");
+        assertThat(reclaimer().reclaim(RelativePath.of("v"), OnDelete.RETAIN)).isInstanceOf(Reclaimer.Outcome.Retained.class);
+        assertThat(root.resolve("v/sub/deeper/file")).hasContent("data");
+    }
+
+    @Test
+    void aPlantedSymlinkIsRemovedButItsTargetSurvives(@TempDir Path outside) throws Exception {
+        Files.writeString(outside.resolve("precious"), "keep me");
+        Files.createDirectories(outside.resolve("dir"));
+        Files.writeString(outside.resolve("dir/also"), "keep me too");
+        Path dir = volume("v");
+        Files.createSymbolicLink(dir.resolve("to-outside"), outside);
+        Files.createSymbolicLink(dir.resolve("sub/to-file"), outside.resolve("precious"));
+        Files.createSymbolicLink(dir.resolve("to-root"), Path.of("/"));
+
+        reclaimer().reclaim(RelativePath.of("v"), OnDelete.DELETE);
+
+        assertThat(dir).doesNotExist();
+        assertThat(outside.resolve("precious")).hasContent("keep me");
+        assertThat(outside.resolve("dir/also")).hasContent("keep me too");
+    }
+
+    @Test
+    void aVolumeThatIsItselfASymlinkIsRefused(@TempDir Path outside) throws Exception {
+        Files.writeString(outside.resolve("precious"), "keep me");
+        Files.createSymbolicLink(root.resolve("v"), outside);
+        for (OnDelete action : new OnDelete[] {OnDelete.DELETE, OnDelete.ARCHIVE}) {
+            assertThatThrownBy(() -> reclaimer().reclaim(RelativePath.of("v"), action))
+                    .isInstanceOf(ShareException.class).hasMessageContaining("symbolic link");
+        }
+        assertThat(outside.resolve("precious")).hasContent("keep me");
+        assertThat(root.resolve("v")).isSymbolicLink();
+    }
+
+    @Test
+    void onDeleteParametersFollowNfsSubdir() {
+        assertThat(OnDelete.fromParameters(Map.of())).isEqualTo(OnDelete.ARCHIVE);
+        assertThat(OnDelete.fromParameters(Map.of("archiveOnDelete", "false"))).isEqualTo(OnDelete.DELETE);
+        assertThat(OnDelete.fromParameters(Map.of("archiveOnDelete", "true"))).isEqualTo(OnDelete.ARCHIVE);
+        assertThat(OnDelete.fromParameters(Map.of("onDelete", "retain", "archiveOnDelete", "false"))).isEqualTo(OnDelete.RETAIN);
+        assertThat(OnDelete.fromParameters(Map.of("onDelete", "delete"))).isEqualTo(OnDelete.DELETE);
+        assertThatThrownBy(() -> OnDelete.fromParameters(Map.of("onDelete", "shred"))).hasMessageContaining("onDelete=\"shred\"");
+        assertThatThrownBy(() -> OnDelete.fromParameters(Map.of("archiveOnDelete", "maybe"))).hasMessageContaining("archiveOnDelete");
+    }
+}
