@@ -1,0 +1,156 @@
+package dev.nfsprov.cli;
+
+import dev.nfsprov.controller.ProvisionerApp;
+import dev.nfsprov.controller.ProvisionerSettings;
+import dev.nfsprov.provision.ShareLocation;
+import dev.nfsprov.share.DirectorySettings;
+import dev.nfsprov.share.Share;
+import dev.nfsprov.share.ShareException;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code nfsprov controller}: the provisioner. Flags default to nfs-subdir-external-provisioner's environment variables. */
+@Command(name = "controller", mixinStandardHelpOptions = true,
+        description = "Run the provisioner: a directory on the NFS share and a PersistentVolume for every claim of its StorageClasses.")
+final class ControllerCommand implements Callable<Integer> {
+
+    @Option(names = "--nfs-server", defaultValue = "${env:NFS_SERVER}", description = "NFS server, as written into each PV (env NFS_SERVER)")
+    String nfsServer;
+
+    @Option(names = "--nfs-path", defaultValue = "${env:NFS_PATH}", description = "exported path on the server (env NFS_PATH)")
+    String nfsPath;
+
+    @Option(names = "--provisioner-name", defaultValue = "${env:PROVISIONER_NAME}",
+            description = "the name StorageClasses give as provisioner (env PROVISIONER_NAME)")
+    String provisionerName;
+
+    @Option(names = "--leader-election", defaultValue = "${env:ENABLE_LEADER_ELECTION:-true}", arity = "1",
+            description = "elect a leader on a Lease, so replicas are safe (env ENABLE_LEADER_ELECTION, default true)")
+    String leaderElection;
+
+    @Option(names = "--mount-path", defaultValue = "${env:NFS_MOUNT_PATH:-/persistentvolumes}",
+            description = "where the share is mounted in this process (default /persistentvolumes)")
+    Path mountPath;
+
+    @Option(names = "--default-mode", defaultValue = "${env:NFS_DEFAULT_MODE}", description = "mode of new directories (env NFS_DEFAULT_MODE, default 0777)")
+    String defaultMode;
+
+    @Option(names = "--default-uid", defaultValue = "${env:NFS_DEFAULT_UID}", description = "owner of new directories (env NFS_DEFAULT_UID)")
+    String defaultUid;
+
+    @Option(names = "--default-gid", defaultValue = "${env:NFS_DEFAULT_GID}", description = "group of new directories (env NFS_DEFAULT_GID)")
+    String defaultGid;
+
+    @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file; in-cluster configuration when unset")
+    Path kubeconfig;
+
+    @Option(names = "--metrics-address", defaultValue = "${env:METRICS_ADDRESS:-:8080}", description = "HOST:PORT for /metrics, /healthz, /readyz (default :8080)")
+    String metricsAddress;
+
+    @Option(names = "--log-format", defaultValue = "text", description = "text or json")
+    String logFormat;
+
+    @Option(names = "--log-level", defaultValue = "info", description = "debug, info, warn or error")
+    String logLevel;
+
+    @Option(names = "--workers", defaultValue = "16", description = "claims and volumes worked on at once (default 16)")
+    int workers;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!logFormat.equals("text") && !logFormat.equals("json")) throw new UserError("--log-format must be text or json, not \"" + logFormat + "\"");
+        Logging.configure(logFormat, logLevel);
+        ProvisionerSettings settings = settings();
+        Config config = kubeconfig == null ? Config.autoConfigure(null) : kubeconfigFile(kubeconfig);
+        var client = new KubernetesClientBuilder().withConfig(config).build();
+        var app = new ProvisionerApp(settings, client);
+        var stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
+            app.close(); // SIGTERM: stop taking work, let running reconciles finish (3 s at most), then exit
+            client.close();
+            stopped.countDown();
+        }));
+        app.start();
+        stopped.await();
+        return 0;
+    }
+
+    ProvisionerSettings settings() {
+        if (blank(provisionerName)) throw new UserError("PROVISIONER_NAME (or --provisioner-name) is required, e.g. cluster.local/nfs-client");
+        if (blank(nfsServer)) throw new UserError("NFS_SERVER (or --nfs-server) is required: the NFS server's address as nodes reach it");
+        if (blank(nfsPath)) throw new UserError("NFS_PATH (or --nfs-path) is required: the exported path, e.g. /exported/path");
+        if (!provisionerName.matches("[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?")) {
+            throw new UserError("provisioner name \"" + provisionerName + "\" is not valid: use letters, digits, '-', '_', '.', '/'");
+        }
+        boolean election = switch (leaderElection.strip().toLowerCase()) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no" -> false;
+            default -> throw new UserError("ENABLE_LEADER_ELECTION (or --leader-election) must be true or false, not \"" + leaderElection + "\"");
+        };
+        ShareLocation location;
+        DirectorySettings defaults;
+        try {
+            location = new ShareLocation(nfsServer.strip(), nfsPath.strip());
+            defaults = DirectorySettings.DEFAULT.with(emptyToNull(defaultMode), emptyToNull(defaultUid), emptyToNull(defaultGid), "NFS_DEFAULT_*");
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        try {
+            new Share(mountPath).checkUsable();
+        } catch (ShareException e) {
+            throw new UserError(e.getMessage() + " (set --mount-path or NFS_MOUNT_PATH)");
+        }
+        if (workers < 1 || workers > 256) throw new UserError("--workers must be between 1 and 256");
+        if (!metricsAddress.matches("([^:]*):[0-9]{1,5}")) throw new UserError("--metrics-address must be HOST:PORT or :PORT, not \"" + metricsAddress + "\"");
+        String namespace = firstNonBlank(System.getenv("POD_NAMESPACE"), inClusterNamespace(), "default");
+        String identity = firstNonBlank(System.getenv("POD_NAME"), hostname()) + "_" + UUID.randomUUID().toString().substring(0, 8);
+        return new ProvisionerSettings(provisionerName, location, mountPath, defaults, election, namespace, identity, metricsAddress, workers);
+    }
+
+    private static Config kubeconfigFile(Path file) {
+        try {
+            return Config.fromKubeconfig(null, Files.readString(file), file.toAbsolutePath().toString());
+        } catch (IOException e) {
+            throw new UserError("cannot read kubeconfig " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static String inClusterNamespace() {
+        try {
+            return Files.readString(Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace")).strip();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "nfsprov";
+        }
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static String emptyToNull(String s) {
+        return blank(s) ? null : s;
+    }
+
+    private static String firstNonBlank(String... values) {
+        for (String v : values) if (!blank(v)) return v;
+        return null;
+    }
+}

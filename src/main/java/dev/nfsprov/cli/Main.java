@@ -1,0 +1,37 @@
+package dev.nfsprov.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The nfsprov command: {@code controller} runs the provisioner. */
+@Command(name = "nfsprov", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Dynamic NFS volume provisioner for Kubernetes.",
+        subcommands = {ControllerCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** A command line whose errors are one line on stderr, never a stack trace. */
+    public static CommandLine commandLine() {
+        var cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof UserError u) {
+                cmd.getErr().println("nfsprov: " + u.getMessage());
+                return u.exitCode();
+            }
+            cmd.getErr().println("nfsprov: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            return 70;
+        });
+        return cli;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"nfsprov " + (v == null ? "dev" : v)};
+        }
+    }
+}

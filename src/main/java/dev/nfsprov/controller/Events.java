@@ -1,0 +1,69 @@
+package dev.nfsprov.controller;
+
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+import java.time.Instant;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * Posts core/v1 Events on claims and volumes, off the reconcile thread: an event is for people, so a slow or
+ * failing API call for one never delays provisioning. When the queue is full, events are dropped (and logged).
+ */
+final class Events implements AutoCloseable {
+
+    static final String NORMAL = "Normal";
+    static final String WARNING = "Warning";
+    private static final Logger LOG = Logger.getLogger(Events.class.getName());
+
+    private final KubernetesClient client;
+    private final String component;
+    private final String instance;
+    private final ThreadPoolExecutor executor = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(10_000), Thread.ofPlatform().name("events-", 0).daemon().factory(),
+            (task, pool) -> LOG.warning("event queue full; an event was dropped"));
+
+    Events(KubernetesClient client, String component, String instance) {
+        this.client = client;
+        this.component = component;
+        this.instance = instance;
+    }
+
+    void post(HasMetadata about, String type, String reason, String message) {
+        String namespace = about.getMetadata().getNamespace() == null ? "default" : about.getMetadata().getNamespace();
+        String now = Instant.now().toString();
+        var event = new EventBuilder()
+                .withNewMetadata().withGenerateName(about.getMetadata().getName() + ".").withNamespace(namespace).endMetadata()
+                .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(about.getApiVersion()).withKind(about.getKind())
+                        .withNamespace(about.getMetadata().getNamespace()).withName(about.getMetadata().getName())
+                        .withUid(about.getMetadata().getUid()).withResourceVersion(about.getMetadata().getResourceVersion()).build())
+                .withType(type).withReason(reason).withMessage(message)
+                .withNewSource().withComponent(component).endSource()
+                .withReportingComponent(component).withReportingInstance(instance)
+                .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
+                .build();
+        executor.execute(() -> {
+            try {
+                client.v1().events().inNamespace(namespace).resource(event).create();
+            } catch (KubernetesClientException e) {
+                LOG.warning("could not post event " + reason + " on " + about.getKind() + " " + about.getMetadata().getName() + ": " + e.getMessage());
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        executor.shutdown();
+        try {
+            executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.nfsprov.controller;
+
+import java.util.Set;
+
+/**
+ * Named crash points for the fault tests: with NFSPROV_FAULTS=after-directory the process dies (as with kill -9,
+ * no shutdown hooks) right after that step. Unset in production, where every point is a no-op.
+ */
+final class Faults {
+    private static final Set<String> ENABLED = parse(System.getenv("NFSPROV_FAULTS"));
+
+    private Faults() {}
+
+    static void point(String name) {
+        if (ENABLED.contains(name)) {
+            System.err.println("nfsprov: fault injected at " + name + ": halting");
+            Runtime.getRuntime().halt(137);
+        }
+    }
+
+    private static Set<String> parse(String value) {
+        return value == null || value.isBlank() ? Set.of() : Set.of(value.split(","));
+    }
+}

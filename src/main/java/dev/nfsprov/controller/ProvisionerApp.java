@@ -1,0 +1,106 @@
+package dev.nfsprov.controller;
+
+import dev.nfsprov.provision.VolumeService;
+import dev.nfsprov.share.Share;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Lister;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/** Wires the reconcilers, the StorageClass cache, leader election and the probe/metrics server together. */
+public final class ProvisionerApp implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ProvisionerApp.class.getName());
+
+    private final ProvisionerSettings settings;
+    private final KubernetesClient client;
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private SharedIndexInformer<StorageClass> storageClassInformer;
+    private Operator operator;
+    private Events events;
+    private ProbeServer probes;
+    private volatile boolean closing;
+
+    public ProvisionerApp(ProvisionerSettings settings, KubernetesClient client) {
+        this.settings = settings;
+        this.client = client;
+    }
+
+    public void start() throws IOException {
+        var volumes = new VolumeService(new Share(settings.mountPath()), settings.share(), settings.directoryDefaults());
+        var metrics = new ProvisionMetrics(registry);
+        events = new Events(client, "nfsprov/" + settings.provisionerName(), settings.identity());
+        storageClassInformer = client.storage().v1().storageClasses().runnableInformer(0);
+        storageClassInformer.start().toCompletableFuture().orTimeout(60, TimeUnit.SECONDS).join();
+        Lister<StorageClass> classes = new Lister<>(storageClassInformer.getIndexer());
+
+        operator = new Operator(o -> {
+            o.withKubernetesClient(client)
+                    .withCloseClientOnStop(false)
+                    .withConcurrentReconciliationThreads(settings.workers())
+                    .withReconciliationTerminationTimeout(Duration.ofSeconds(3))
+                    .withUseSSAToPatchPrimaryResource(false);
+            if (settings.leaderElection()) {
+                o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(leaseName(settings.provisionerName()),
+                        settings.leaseNamespace(), LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+                        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE, LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+                        settings.identity(), new LeaderCallbacks(() -> {}, this::lostLease, leader -> {}), false));
+            }
+        });
+        var claims = new ClaimReconciler(settings.provisionerName(), volumes, classes, client, events, metrics);
+        operator.register(claims, c -> c.withName("claims").withGenerationAware(false).withRetry(retry())
+                .withGenericFilter(claims::wanted));
+        var pvs = new VolumeReconciler(settings.provisionerName(), volumes, classes, client, events, metrics);
+        operator.register(pvs, c -> c.withName("volumes").withGenerationAware(false).withRetry(retry())
+                .withFinalizer(ClaimReconciler.FINALIZER).withGenericFilter(pvs::ours));
+        probes = ProbeServer.start(settings.metricsAddress(), registry, operator);
+        operator.start();
+        LOG.info(() -> "nfsprov controller started: provisioner " + settings.provisionerName() + ", share "
+                + settings.share().server() + ":" + settings.share().exportPath() + " mounted at " + settings.mountPath()
+                + (settings.leaderElection() ? ", leader election on Lease " + settings.leaseNamespace() + "/" + leaseName(settings.provisionerName()) : ""));
+    }
+
+    /**
+     * Another replica may own the Lease now, so this one must stop working at once; the Pod is restarted and
+     * becomes a standby. JOSDK's own exit-on-stop calls System.exit inside the shutdown hook and deadlocks on
+     * SIGTERM, hence this callback, which does nothing when we are the ones shutting down.
+     */
+    private void lostLease() {
+        if (closing) return;
+        LOG.severe("lost the leader Lease; exiting so that only the new leader works");
+        Thread.ofPlatform().start(() -> System.exit(1));
+    }
+
+    /** Backoff from 1 s doubling to 5 min, for as long as it takes: a claim is never given up on. */
+    private static GenericRetry retry() {
+        return new GenericRetry().setInitialInterval(1000).setIntervalMultiplier(2).setMaxInterval(300_000).withoutMaxAttempts();
+    }
+
+    /** A Lease name from the provisioner name, as sig-storage-lib does: "cluster.local/nfs" → "cluster.local-nfs". */
+    public static String leaseName(String provisionerName) {
+        return provisionerName.toLowerCase().replaceAll("[^a-z0-9.-]", "-");
+    }
+
+    public int probePort() {
+        return probes.port();
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        if (operator != null) operator.stop();
+        if (storageClassInformer != null) storageClassInformer.stop();
+        if (events != null) events.close();
+        if (probes != null) probes.close();
+    }
+}

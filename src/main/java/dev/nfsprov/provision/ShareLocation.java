@@ -1,0 +1,37 @@
+package dev.nfsprov.provision;
+
+import dev.nfsprov.pathtemplate.InvalidPathException;
+import dev.nfsprov.pathtemplate.RelativePath;
+
+import java.util.Optional;
+
+/**
+ * Where the share lives for NFS clients (server and exported path) and how a volume directory maps to a
+ * PersistentVolume's nfs.path and back. Going back is how reclaim finds a directory from the PV alone.
+ */
+public record ShareLocation(String server, String exportPath) {
+
+    public ShareLocation {
+        if (server == null || server.isBlank()) throw new IllegalArgumentException("NFS server is empty");
+        if (exportPath == null || !exportPath.startsWith("/")) {
+            throw new IllegalArgumentException("NFS path \"" + exportPath + "\" must be absolute, such as /exported/path");
+        }
+        exportPath = exportPath.length() > 1 && exportPath.endsWith("/") ? exportPath.substring(0, exportPath.length() - 1) : exportPath;
+    }
+
+    public String nfsPath(RelativePath directory) {
+        return (exportPath.equals("/") ? "" : exportPath) + "/" + directory;
+    }
+
+    /** The directory behind a PV's nfs server and path, or empty if that PV is not on this share. */
+    public Optional<RelativePath> directoryOf(String pvServer, String pvPath) {
+        if (!server.equals(pvServer) || pvPath == null) return Optional.empty();
+        String prefix = exportPath.equals("/") ? "/" : exportPath + "/";
+        if (!pvPath.startsWith(prefix) || pvPath.length() == prefix.length()) return Optional.empty();
+        try {
+            return Optional.of(RelativePath.of(pvPath.substring(prefix.length())));
+        } catch (InvalidPathException notADirectoryWeMade) {
+            return Optional.empty();
+        }
+    }
+}

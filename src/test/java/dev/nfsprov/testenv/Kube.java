@@ -1,0 +1,80 @@
+package dev.nfsprov.testenv;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** Small builders and waits for the objects the provisioner tests create. */
+public final class Kube {
+    public static final Duration BIND_TIMEOUT = Duration.ofSeconds(90);
+
+    private final KubernetesClient client;
+    private final String namespace;
+
+    public Kube(KubernetesClient client, String namespace) {
+        this.client = client;
+        this.namespace = namespace;
+    }
+
+    public StorageClass storageClass(String name, String provisioner, Map<String, String> parameters, String reclaimPolicy, String bindingMode) {
+        return client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata().withName(name).endMetadata()
+                .withProvisioner(provisioner).withParameters(parameters).withReclaimPolicy(reclaimPolicy)
+                .withVolumeBindingMode(bindingMode).withMountOptions("nfsvers=4.1").build()).serverSideApply();
+    }
+
+    public PersistentVolumeClaimBuilder claimBuilder(String name, String storageClass) {
+        return new PersistentVolumeClaimBuilder().withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName(storageClass)
+                .withNewResources().addToRequests("storage", new Quantity("1Gi")).endResources().endSpec();
+    }
+
+    public PersistentVolumeClaim create(PersistentVolumeClaimBuilder builder) {
+        return client.persistentVolumeClaims().resource(builder.build()).create();
+    }
+
+    public PersistentVolumeClaim claim(String name) {
+        return client.persistentVolumeClaims().inNamespace(namespace).withName(name).get();
+    }
+
+    public PersistentVolumeClaim awaitBound(String name) {
+        return Await.until("claim " + namespace + "/" + name + " Bound", BIND_TIMEOUT, () -> claim(name),
+                c -> c != null && c.getStatus() != null && "Bound".equals(c.getStatus().getPhase()));
+    }
+
+    public PersistentVolume volume(String name) {
+        return client.persistentVolumes().withName(name).get();
+    }
+
+    public void deleteClaim(String name) {
+        client.persistentVolumeClaims().inNamespace(namespace).withName(name).delete();
+    }
+
+    public void awaitVolumeGone(String name) {
+        Await.until("PersistentVolume " + name + " deleted", BIND_TIMEOUT, () -> volume(name) == null);
+    }
+
+    public List<Event> events(String involvedName, String reason) {
+        return client.v1().events().inNamespace(namespace).list().getItems().stream()
+                .filter(e -> involvedName.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())).toList();
+    }
+
+    public Event awaitEvent(String involvedName, String reason, String containing) {
+        return Await.until(reason + " event on " + involvedName + " containing \"" + containing + "\"", Duration.ofSeconds(60),
+                () -> events(involvedName, reason).stream().filter(e -> e.getMessage().contains(containing)).findFirst().orElse(null),
+                e -> e != null);
+    }
+
+    public List<PersistentVolume> volumesOf(String claimUid) {
+        return client.persistentVolumes().list().getItems().stream()
+                .filter(v -> v.getSpec().getClaimRef() != null && claimUid.equals(v.getSpec().getClaimRef().getUid())).toList();
+    }
+}

@@ -1,0 +1,90 @@
+package dev.nfsprov.testenv;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One real control plane (scripts/dev-cluster) and one real NFS server (scripts/dev-nfs) per test JVM, shared by
+ * every test class and stopped when the JVM exits. A missing prerequisite fails the tests with how to get it.
+ */
+public final class TestEnvironment {
+
+    public static final Path REPO = findRepo();
+    private static TestEnvironment instance;
+
+    public final Path stateDir;
+    public final Path kubeconfig;
+    public final int nfsPort;
+    public final String nfsPath;
+    public final Path exportDir;
+    public final KubernetesClient client;
+
+    private TestEnvironment(Path stateDir, Path kubeconfig, int nfsPort, String nfsPath, Path exportDir) {
+        this.stateDir = stateDir;
+        this.kubeconfig = kubeconfig;
+        this.nfsPort = nfsPort;
+        this.nfsPath = nfsPath;
+        this.exportDir = exportDir;
+        this.client = client(kubeconfig);
+    }
+
+    public static synchronized TestEnvironment get() {
+        if (instance == null) instance = start();
+        return instance;
+    }
+
+    public static KubernetesClient client(Path kubeconfig) {
+        try {
+            var config = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
+            return new KubernetesClientBuilder().withConfig(config).build();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static TestEnvironment start() {
+        Path state = REPO.resolve("target/testenv/run-" + ProcessHandle.current().pid());
+        var env = Map.of("NFSPROV_DEV_DIR", state.resolve("cluster").toString(), "NFSPROV_NFS_DIR", state.resolve("nfs").toString());
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
+            Commands.run(env, List.of(REPO.resolve("scripts/dev-nfs").toString(), "down"));
+            Commands.run(env, List.of(REPO.resolve("scripts/dev-cluster").toString(), "down"));
+        }));
+        var cluster = Commands.runOrFail(env, List.of(REPO.resolve("scripts/dev-cluster").toString(), "up"),
+                "scripts/dev-cluster up failed; run scripts/build-testenv to build the control plane from source");
+        var nfs = Commands.runOrFail(env, List.of(REPO.resolve("scripts/dev-nfs").toString(), "up"),
+                "scripts/dev-nfs up failed; install the NFS server and client: apt-get install -y nfs-ganesha nfs-ganesha-vfs libnfs-utils");
+        Map<String, String> vars = new HashMap<>();
+        for (String line : (cluster + "\n" + nfs).split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0 && line.substring(0, eq).matches("[A-Z_]+")) vars.put(line.substring(0, eq), line.substring(eq + 1).strip());
+        }
+        return new TestEnvironment(state, Path.of(vars.get("KUBECONFIG")), Integer.parseInt(vars.get("NFS_PORT")),
+                vars.get("NFS_PATH"), Path.of(vars.get("NFS_EXPORT_DIR")));
+    }
+
+    /** Restarts kube-apiserver on the same etcd and port (for fault tests). */
+    public void restartApiServer() {
+        Commands.runOrFail(Map.of("NFSPROV_DEV_DIR", stateDir.resolve("cluster").toString()),
+                List.of(REPO.resolve("scripts/dev-cluster").toString(), "restart-apiserver"), "restart of kube-apiserver failed");
+    }
+
+    /** nfs:// URL for libnfs of a path on the exported share. */
+    public String nfsUrl(String path) {
+        return "nfs://127.0.0.1" + path + "?version=4&nfsport=" + nfsPort;
+    }
+
+    private static Path findRepo() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.exists(p.resolve("scripts/dev-cluster"))) p = p.getParent();
+        if (p == null) throw new IllegalStateException("run the tests from inside the nfsprov repository");
+        return p;
+    }
+}
