@@ -6,8 +6,6 @@ import dev.nfsprov.provision.ShareLocation;
 import dev.nfsprov.share.DirectorySettings;
 import dev.nfsprov.share.Share;
 import dev.nfsprov.share.ShareException;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -71,8 +69,7 @@ final class ControllerCommand implements Callable<Integer> {
         if (!logFormat.equals("text") && !logFormat.equals("json")) throw new UserError("--log-format must be text or json, not \"" + logFormat + "\"");
         Logging.configure(logFormat, logLevel);
         ProvisionerSettings settings = settings();
-        Config config = kubeconfig == null ? Config.autoConfigure(null) : kubeconfigFile(kubeconfig);
-        var client = new KubernetesClientBuilder().withConfig(config).build();
+        var client = KubeClients.create(kubeconfig);
         var app = new ProvisionerApp(settings, client);
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
@@ -80,7 +77,11 @@ final class ControllerCommand implements Callable<Integer> {
             client.close();
             stopped.countDown();
         }));
-        app.start();
+        try {
+            app.start();
+        } catch (RuntimeException e) {
+            throw new UserError("cannot start: " + dev.nfsprov.controller.ApiErrors.describeAny(e), 1);
+        }
         stopped.await();
         return 0;
     }
@@ -115,14 +116,6 @@ final class ControllerCommand implements Callable<Integer> {
         String namespace = firstNonBlank(System.getenv("POD_NAMESPACE"), inClusterNamespace(), "default");
         String identity = firstNonBlank(System.getenv("POD_NAME"), hostname()) + "_" + UUID.randomUUID().toString().substring(0, 8);
         return new ProvisionerSettings(provisionerName, location, mountPath, defaults, election, namespace, identity, metricsAddress, workers);
-    }
-
-    private static Config kubeconfigFile(Path file) {
-        try {
-            return Config.fromKubeconfig(null, Files.readString(file), file.toAbsolutePath().toString());
-        } catch (IOException e) {
-            throw new UserError("cannot read kubeconfig " + file + ": " + e.getMessage());
-        }
     }
 
     private static String inClusterNamespace() {

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The nfsprov command: {@code controller} runs the provisioner. */
 @Command(name = "nfsprov", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Dynamic NFS volume provisioner for Kubernetes.",
-        subcommands = {ControllerCommand.class})
+        subcommands = {ControllerCommand.class, RebindCommand.class, DoctorCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

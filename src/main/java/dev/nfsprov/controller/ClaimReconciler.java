@@ -4,6 +4,7 @@ import dev.nfsprov.pathtemplate.ClaimFacts;
 import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.provision.VolumeService.RejectedException;
 import dev.nfsprov.share.ShareException;
+import dev.nfsprov.faults.Faults;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;

@@ -4,6 +4,7 @@ import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.reclaim.OnDelete;
 import dev.nfsprov.reclaim.Reclaimer;
 import dev.nfsprov.share.ShareException;
+import dev.nfsprov.faults.Faults;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;

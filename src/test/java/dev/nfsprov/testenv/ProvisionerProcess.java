@@ -21,13 +21,15 @@ import java.util.Map;
 public final class ProvisionerProcess implements AutoCloseable {
 
     private final Map<String, String> env;
+    private final Path launcher;
     private final List<String> extraArgs;
     private final Path log;
     private final int port;
     private Process process;
 
-    private ProvisionerProcess(Map<String, String> env, List<String> extraArgs, Path log) {
+    private ProvisionerProcess(Map<String, String> env, Path launcher, List<String> extraArgs, Path log) {
         this.env = env;
+        this.launcher = launcher;
         this.extraArgs = extraArgs;
         this.log = log;
         this.port = freePort();
@@ -35,6 +37,12 @@ public final class ProvisionerProcess implements AutoCloseable {
 
     /** A controller for provisionerName on the test share, with leader election as given. */
     public static ProvisionerProcess start(TestEnvironment te, String provisionerName, boolean leaderElection,
+                                           Map<String, String> extraEnv, String... extraArgs) {
+        return start(te, TestEnvironment.REPO.resolve("bin/nfsprov"), provisionerName, leaderElection, extraEnv, extraArgs);
+    }
+
+    /** As above, through another launcher, e.g. the image layout's bin/nfsprov. extraEnv may override KUBECONFIG. */
+    public static ProvisionerProcess start(TestEnvironment te, Path launcher, String provisionerName, boolean leaderElection,
                                            Map<String, String> extraEnv, String... extraArgs) {
         Map<String, String> env = new HashMap<>();
         env.put("NFS_SERVER", "127.0.0.1");
@@ -45,13 +53,13 @@ public final class ProvisionerProcess implements AutoCloseable {
         env.put("NFS_MOUNT_PATH", te.exportDir.toString());
         env.putAll(extraEnv);
         Path log = te.stateDir.resolve("provisioner-" + provisionerName.replaceAll("[^A-Za-z0-9]", "-") + "-" + System.nanoTime() + ".log");
-        var p = new ProvisionerProcess(env, List.of(extraArgs), log);
+        var p = new ProvisionerProcess(env, launcher, List.of(extraArgs), log);
         p.start();
         return p;
     }
 
     public void start() {
-        List<String> cmd = new ArrayList<>(List.of(TestEnvironment.REPO.resolve("bin/nfsprov").toString(), "controller",
+        List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "controller",
                 "--metrics-address", "127.0.0.1:" + port));
         cmd.addAll(extraArgs);
         var pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

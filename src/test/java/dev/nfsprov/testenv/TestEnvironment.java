@@ -70,6 +70,19 @@ public final class TestEnvironment {
                 vars.get("NFS_PATH"), Path.of(vars.get("NFS_EXPORT_DIR")));
     }
 
+    private static Path binDir;
+
+    /** An upstream binary built by scripts/build-testenv (kubectl, helm, ...). */
+    public static synchronized Path tool(String name) {
+        if (binDir == null) {
+            String out = Commands.runOrFail(Map.of(), List.of(REPO.resolve("scripts/build-testenv").toString()),
+                    "scripts/build-testenv failed: it builds kubectl and helm from source through the Go module proxy");
+            String[] lines = out.strip().split("\n");
+            binDir = Path.of(lines[lines.length - 1]);
+        }
+        return binDir.resolve(name);
+    }
+
     /** Restarts kube-apiserver on the same etcd and port (for fault tests). */
     public void restartApiServer() {
         Commands.runOrFail(Map.of("NFSPROV_DEV_DIR", stateDir.resolve("cluster").toString()),

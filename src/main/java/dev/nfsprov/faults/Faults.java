@@ -1,4 +1,4 @@
-package dev.nfsprov.controller;
+package dev.nfsprov.faults;
 
 import java.util.Set;
 
@@ -6,12 +6,12 @@ import java.util.Set;
  * Named crash points for the fault tests: with NFSPROV_FAULTS=after-directory the process dies (as with kill -9,
  * no shutdown hooks) right after that step. Unset in production, where every point is a no-op.
  */
-final class Faults {
+public final class Faults {
     private static final Set<String> ENABLED = parse(System.getenv("NFSPROV_FAULTS"));
 
     private Faults() {}
 
-    static void point(String name) {
+    public static void point(String name) {
         if (ENABLED.contains(name)) {
             System.err.println("nfsprov: fault injected at " + name + ": halting");
             Runtime.getRuntime().halt(137);

@@ -1,0 +1,47 @@
+package dev.nfsprov.cli;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** A client from --kubeconfig, else the usual places (KUBECONFIG, ~/.kube/config, in-cluster). */
+final class KubeClients {
+    private KubeClients() {}
+
+    static KubernetesClient create(Path kubeconfig) {
+        Config config;
+        if (kubeconfig == null) {
+            config = Config.autoConfigure(null);
+        } else {
+            try {
+                config = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toAbsolutePath().toString());
+            } catch (IOException e) {
+                throw new UserError("cannot read kubeconfig " + kubeconfig + ": " + e.getMessage());
+            }
+        }
+        return new KubernetesClientBuilder().withConfig(config).build();
+    }
+
+    /** "90s", "5m", "1h" or ISO-8601 "PT5M". */
+    static java.time.Duration duration(String text, String flag) {
+        String t = text.strip().toLowerCase();
+        try {
+            if (t.matches("\\d+(ms|s|m|h)")) {
+                long n = Long.parseLong(t.replaceAll("[a-z]", ""));
+                return switch (t.replaceAll("\\d", "")) {
+                    case "ms" -> java.time.Duration.ofMillis(n);
+                    case "s" -> java.time.Duration.ofSeconds(n);
+                    case "m" -> java.time.Duration.ofMinutes(n);
+                    default -> java.time.Duration.ofHours(n);
+                };
+            }
+            return java.time.Duration.parse(text.strip().toUpperCase());
+        } catch (RuntimeException e) {
+            throw new UserError(flag + " \"" + text + "\" is not a duration such as 90s, 5m or 1h");
+        }
+    }
+}

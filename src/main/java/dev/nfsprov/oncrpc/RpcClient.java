@@ -1,0 +1,61 @@
+package dev.nfsprov.oncrpc;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** One ONC RPC call over TCP, bounded in time: connecting, sending and reading all share one deadline. */
+public final class RpcClient {
+
+    private static final AtomicLong XID = new AtomicLong(System.nanoTime() & 0xffffffL);
+    private static final int MAX_REPLY = 1 << 20;
+
+    private final String host;
+    private final int port;
+    private final Duration timeout;
+
+    public RpcClient(String host, int port, Duration timeout) {
+        this.host = host;
+        this.port = port;
+        this.timeout = timeout;
+    }
+
+    public Rpc.Reply call(long program, long version, long procedure, boolean authSys, byte[] args) throws RpcException {
+        long xid = XID.incrementAndGet() & 0xffffffffL;
+        int millis = (int) Math.max(1, timeout.toMillis());
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), millis);
+            s.setSoTimeout(millis);
+            s.getOutputStream().write(Rpc.recordMark(Rpc.call(xid, program, version, procedure, authSys, args)));
+            s.getOutputStream().flush();
+            var in = new DataInputStream(s.getInputStream());
+            var message = new ByteArrayOutputStream();
+            boolean last = false;
+            while (!last) {
+                long mark = in.readInt() & 0xffffffffL;
+                last = (mark & 0x80000000L) != 0;
+                int len = (int) (mark & 0x7fffffffL);
+                if (message.size() + len > MAX_REPLY) throw new RpcException("reply larger than " + MAX_REPLY + " bytes");
+                message.writeBytes(in.readNBytes(len));
+            }
+            Rpc.Reply reply = Rpc.parseReply(message.toByteArray());
+            if (reply.xid() != xid) throw new RpcException("reply for another call (xid " + reply.xid() + ")");
+            return reply;
+        } catch (SocketTimeoutException e) {
+            throw new RpcException("no answer from " + host + ":" + port + " within " + timeout.toMillis() + " ms", e);
+        } catch (ConnectException e) {
+            throw new RpcException("connection to " + host + ":" + port + " refused", e);
+        } catch (UnknownHostException e) {
+            throw new RpcException("unknown host " + host, e);
+        } catch (IOException e) {
+            throw new RpcException(host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+}

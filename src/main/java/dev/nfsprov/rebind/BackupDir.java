@@ -1,0 +1,87 @@
+package dev.nfsprov.rebind;
+
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.client.utils.Serialization;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The originals of the claims rebind deletes, one YAML file each, durable (fsync of file and directory) before
+ * anything is deleted. A directory with an IN-PROGRESS marker is an unfinished run: the next run resumes it.
+ */
+public final class BackupDir {
+
+    static final String MARKER = "IN-PROGRESS";
+    static final String PREFIX = "nfsprov-rebind-";
+
+    private final Path dir;
+
+    private BackupDir(Path dir) {
+        this.dir = dir;
+    }
+
+    public Path path() {
+        return dir;
+    }
+
+    /** The given directory, else the newest unfinished one in cwd, else a new timestamped one (created only on first save). */
+    public static BackupDir choose(Path explicit, Path cwd) throws IOException {
+        if (explicit != null) return new BackupDir(explicit);
+        Optional<Path> unfinished;
+        try (Stream<Path> s = Files.list(cwd)) {
+            unfinished = s.filter(p -> p.getFileName().toString().startsWith(PREFIX) && Files.exists(p.resolve(MARKER)))
+                    .max(Comparator.comparing(p -> p.getFileName().toString()));
+        }
+        return new BackupDir(unfinished.orElse(cwd.resolve(PREFIX + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))));
+    }
+
+    public boolean unfinished() {
+        return Files.exists(dir.resolve(MARKER));
+    }
+
+    /** Writes the original durably; overwriting a backup of the same claim UID is harmless (same object). */
+    public void save(PersistentVolumeClaim original) throws IOException {
+        Files.createDirectories(dir);
+        if (!Files.exists(dir.resolve(MARKER))) {
+            Files.writeString(dir.resolve(MARKER), "rebind has not finished; run it again to resume, or --restore " + dir + "\n");
+        }
+        String name = original.getMetadata().getNamespace() + "__" + original.getMetadata().getName() + ".yaml";
+        Path tmp = dir.resolve("." + name + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            ch.write(StandardCharsets.UTF_8.encode(Serialization.asYaml(original)));
+            ch.force(true);
+        }
+        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true); // the rename itself is durable
+        }
+    }
+
+    public List<PersistentVolumeClaim> originals() throws IOException {
+        List<PersistentVolumeClaim> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return out;
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".yaml") && !p.getFileName().toString().startsWith(".")).sorted().toList()) {
+                out.add(Serialization.unmarshal(Files.readString(p), PersistentVolumeClaim.class));
+            }
+        }
+        return out;
+    }
+
+    public void finish() throws IOException {
+        Files.deleteIfExists(dir.resolve(MARKER));
+    }
+}
