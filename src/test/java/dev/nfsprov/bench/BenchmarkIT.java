@@ -1,0 +1,160 @@
+package dev.nfsprov.bench;
+
+import dev.nfsprov.testenv.Kube;
+import dev.nfsprov.testenv.ProvisionerProcess;
+import dev.nfsprov.testenv.RealCluster;
+import dev.nfsprov.testenv.RealCluster.TestNamespace;
+import dev.nfsprov.testenv.TestEnvironment;
+import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Provisioning throughput, latency and footprint, each beside the floor measured in the same run: the same
+ * claims bound to pre-made, pre-bound PersistentVolumes by kube-controller-manager alone. No thresholds are
+ * asserted (machines are noisy); only that every claim bound. Small by default (CI smoke);
+ * scripts/bench runs the full size: -Dbench.claims=1000 -Dbench.latency=200.
+ */
+@ExtendWith(RealCluster.class)
+class BenchmarkIT {
+
+    static final int CLAIMS = Integer.getInteger("bench.claims", 100);
+    static final int LATENCY = Integer.getInteger("bench.latency", 30);
+    static final String OTHER_CMD = System.getProperty("bench.provisionerCmd", "");
+    static final int CREATORS = 16;
+    static final Duration WAIT = Duration.ofMinutes(15);
+
+    record Side(String name, double burstSeconds, List<Double> latenciesMs, List<long[]> curve, Footprint footprint) {}
+
+    record Footprint(double readySeconds, double peakRssMiB, double restRssMiB, double cpuSeconds) {}
+
+    @Test
+    void provisioningAgainstTheBindingFloor(TestNamespace ns) throws Exception {
+        var env = ns.env();
+        var client = env.client;
+        var kube = new Kube(client, ns.name());
+        List<Side> sides = new ArrayList<>();
+        try (var watch = new BoundWatch(client, ns.name())) {
+            String floorClass = ns.name() + "-floor";
+            kube.storageClass(floorClass, "kubernetes.io/no-provisioner", Map.of(), "Delete", "Immediate");
+            preBoundVolumes(client, ns.name(), floorClass, "floor-", CLAIMS);
+            preBoundVolumes(client, ns.name(), floorClass, "lat-floor-", LATENCY);
+            sides.add(new Side("floor (static PV binding)", burst(kube, watch, "floor-", floorClass),
+                    latency(kube, watch, "lat-floor-", floorClass), curve(watch, "floor-"), null));
+
+            sides.add(provisionerSide(env, kube, watch, "nfsprov", null));
+            if (!OTHER_CMD.isBlank()) sides.add(provisionerSide(env, kube, watch, "other", OTHER_CMD));
+        }
+        Report.write(sides, CLAIMS, LATENCY, TestEnvironment.REPO.resolve("target/bench"));
+        for (Side s : sides) assertThat(s.curve()).as(s.name() + ": every claim bound").hasSize(CLAIMS);
+    }
+
+    private Side provisionerSide(TestEnvironment env, Kube kube, BoundWatch watch, String label, String command) throws Exception {
+        String provisioner = "bench.nfsprov.dev/" + label + "-" + System.nanoTime();
+        String cls = "bench-" + label + "-" + Math.abs(provisioner.hashCode());
+        kube.storageClass(cls, provisioner, Map.of("archiveOnDelete", "false"), "Delete", "Immediate");
+        long start = System.nanoTime();
+        Footprint footprint;
+        double burst;
+        List<Double> latencies;
+        if (command == null) {
+            try (var p = ProvisionerProcess.start(env, provisioner, true, Map.of())) {
+                double ready = (System.nanoTime() - start) / 1e9;
+                burst = burst(kube, watch, label + "-", cls);
+                latencies = latency(kube, watch, "lat-" + label + "-", cls);
+                Thread.sleep(3000); // "at rest": the moment after the work, not a synchronisation
+                footprint = new Footprint(ready, kib(p.pid(), "VmHWM") / 1024.0, kib(p.pid(), "VmRSS") / 1024.0, cpuSeconds(p.pid()));
+            }
+        } else {
+            var pb = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true)
+                    .redirectOutput(env.stateDir.resolve("other-provisioner.log").toFile());
+            pb.environment().putAll(Map.of("NFS_SERVER", "127.0.0.1", "NFS_PATH", env.nfsPath, "PROVISIONER_NAME", provisioner,
+                    "KUBECONFIG", env.kubeconfig.toString(), "NFS_MOUNT_PATH", env.exportDir.toString()));
+            Process p = pb.start();
+            try {
+                burst = burst(kube, watch, label + "-", cls);
+                latencies = latency(kube, watch, "lat-" + label + "-", cls);
+                footprint = new Footprint(Double.NaN, kib(p.pid(), "VmHWM") / 1024.0, kib(p.pid(), "VmRSS") / 1024.0, cpuSeconds(p.pid()));
+            } finally {
+                p.destroy();
+            }
+        }
+        return new Side(label, burst, latencies, curve(watch, label + "-"), footprint);
+    }
+
+    private static void preBoundVolumes(KubernetesClient client, String ns, String cls, String prefix, int n) {
+        for (int i = 0; i < n; i++) {
+            client.persistentVolumes().resource(new PersistentVolumeBuilder().withNewMetadata().withName(ns + "-" + prefix + i).endMetadata()
+                    .withNewSpec().addToCapacity("storage", new Quantity("1Gi")).withAccessModes("ReadWriteOnce").withStorageClassName(cls)
+                    .withPersistentVolumeReclaimPolicy("Retain").withNewNfs().withServer("127.0.0.1").withPath("/nfsprov/floor").endNfs()
+                    .withNewClaimRef().withNamespace(ns).withName(prefix + i).endClaimRef().endSpec().build()).create();
+        }
+    }
+
+    /** All claims created at once by CREATORS threads; seconds from the first create to the last Bound. */
+    private static double burst(Kube kube, BoundWatch watch, String prefix, String cls) throws Exception {
+        long start = System.nanoTime();
+        try (ExecutorService pool = Executors.newFixedThreadPool(CREATORS)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < CLAIMS; i++) {
+                int n = i;
+                done.add(pool.submit(() -> kube.create(kube.claimBuilder(prefix + n, cls))));
+            }
+            for (Future<?> f : done) f.get();
+        }
+        long last = 0;
+        for (int i = 0; i < CLAIMS; i++) last = Math.max(last, watch.await(prefix + i, WAIT));
+        watch.boundAt.put("start:" + prefix, start);
+        return (last - start) / 1e9;
+    }
+
+    /** One claim at a time: create, wait for Bound, next. */
+    private static List<Double> latency(Kube kube, BoundWatch watch, String prefix, String cls) throws Exception {
+        List<Double> ms = new ArrayList<>();
+        for (int i = 0; i < LATENCY; i++) {
+            long t0 = System.nanoTime();
+            kube.create(kube.claimBuilder(prefix + i, cls));
+            ms.add((watch.await(prefix + i, WAIT) - t0) / 1e6);
+        }
+        return ms;
+    }
+
+    /** (milliseconds since the burst started, claims bound so far) for the plot. */
+    private static List<long[]> curve(BoundWatch watch, String prefix) {
+        long start = watch.boundAt.get("start:" + prefix);
+        List<Long> times = watch.boundAt.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(prefix) && e.getKey().substring(prefix.length()).matches("\\d+"))
+                .map(e -> (e.getValue() - start) / 1_000_000).sorted().toList();
+        List<long[]> out = new ArrayList<>();
+        for (int i = 0; i < times.size(); i++) out.add(new long[] {times.get(i), i + 1});
+        return out;
+    }
+
+    static long kib(long pid, String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("\\D", ""));
+        }
+        return -1;
+    }
+
+    static double cpuSeconds(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime + stime, in clock ticks (USER_HZ = 100)
+    }
+}
