@@ -58,10 +58,10 @@ public final class ProvisionerApp implements AutoCloseable {
             }
         });
         var claims = new ClaimReconciler(settings.provisionerName(), volumes, classes, client, events, metrics);
-        operator.register(claims, c -> c.withName("claims").withGenerationAware(false).withRetry(retry())
+        operator.register(claims, c -> c.withName("claims").withGenerationAware(false).withRetry(retry()).withItemStore(new SlimItemStore<>())
                 .withGenericFilter(claims::wanted));
         var pvs = new VolumeReconciler(settings.provisionerName(), volumes, classes, client, events, metrics);
-        operator.register(pvs, c -> c.withName("volumes").withGenerationAware(false).withRetry(retry())
+        operator.register(pvs, c -> c.withName("volumes").withGenerationAware(false).withRetry(retry()).withItemStore(new SlimItemStore<>())
                 .withFinalizer(ClaimReconciler.FINALIZER).withGenericFilter(pvs::ours));
         probes = ProbeServer.start(settings.metricsAddress(), registry, operator);
         operator.start();
