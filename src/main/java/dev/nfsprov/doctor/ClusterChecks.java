@@ -131,13 +131,8 @@ public final class ClusterChecks {
                 .map(c -> "Deployment " + c.namespace() + "/" + c.name() + " ready");
     }
 
-    private static boolean isDefault(StorageClass c) {
-        var a = c.getMetadata().getAnnotations();
-        return a != null && ("true".equals(a.get("storageclass.kubernetes.io/is-default-class")) || "true".equals(a.get("storageclass.beta.kubernetes.io/is-default-class")));
-    }
-
     private void defaultClasses(List<StorageClass> classes, Report report) {
-        List<String> defaults = classes.stream().filter(ClusterChecks::isDefault).map(c -> c.getMetadata().getName()).sorted().toList();
+        List<String> defaults = classes.stream().filter(dev.nfsprov.controller.StorageClasses::isDefault).map(c -> c.getMetadata().getName()).sorted().toList();
         if (defaults.size() == 1) report.add(Check.ok("default StorageClass", defaults.getFirst()));
         else if (defaults.isEmpty()) report.add(Check.problem("default StorageClass", "none: claims without storageClassName (as Kubeflow creates them) stay Pending",
                 "kubectl annotate storageclass nfs storageclass.kubernetes.io/is-default-class=true (or helm --set storageClass.defaultClass=true)"));
@@ -198,7 +193,7 @@ public final class ClusterChecks {
         var list = namespace == null ? client.persistentVolumeClaims().inAnyNamespace().list() : client.persistentVolumeClaims().inNamespace(namespace).list();
         Map<String, StorageClass> byName = new HashMap<>();
         classes.forEach(c -> byName.put(c.getMetadata().getName(), c));
-        Optional<String> defaultClass = classes.stream().filter(ClusterChecks::isDefault).map(c -> c.getMetadata().getName()).findFirst();
+        Optional<String> defaultClass = classes.stream().filter(dev.nfsprov.controller.StorageClasses::isDefault).map(c -> c.getMetadata().getName()).findFirst();
         int pending = 0;
         for (PersistentVolumeClaim claim : list.getItems()) {
             String phase = claim.getStatus() == null ? "Pending" : claim.getStatus().getPhase();

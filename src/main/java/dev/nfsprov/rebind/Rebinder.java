@@ -54,16 +54,10 @@ public final class Rebinder {
             }
             return requested;
         }
-        List<String> defaults = classes.stream().filter(Rebinder::isDefault).map(c -> c.getMetadata().getName()).sorted().toList();
+        List<String> defaults = classes.stream().filter(dev.nfsprov.controller.StorageClasses::isDefault).map(c -> c.getMetadata().getName()).sorted().toList();
         if (defaults.isEmpty()) throw new RebindException("the cluster has no default StorageClass; name one with --storage-class");
         if (defaults.size() > 1) throw new RebindException("the cluster has " + defaults.size() + " default StorageClasses " + defaults + "; name one with --storage-class");
         return defaults.getFirst();
-    }
-
-    static boolean isDefault(StorageClass c) {
-        var a = c.getMetadata().getAnnotations();
-        return a != null && ("true".equals(a.get("storageclass.kubernetes.io/is-default-class"))
-                || "true".equals(a.get("storageclass.beta.kubernetes.io/is-default-class")));
     }
 
     public List<Row> run(Options o) throws IOException {
