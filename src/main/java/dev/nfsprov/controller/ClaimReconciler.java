@@ -47,14 +47,13 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
     private final Events events;
     private final ProvisionMetrics metrics;
 
-    ClaimReconciler(String provisionerName, VolumeService volumes, Lister<StorageClass> storageClasses, KubernetesClient client,
-                    Events events, ProvisionMetrics metrics) {
-        this.provisionerName = provisionerName;
-        this.volumes = volumes;
-        this.storageClasses = storageClasses;
-        this.client = client;
-        this.events = events;
-        this.metrics = metrics;
+    ClaimReconciler(Wiring w) {
+        this.provisionerName = w.provisionerName();
+        this.volumes = w.volumes();
+        this.storageClasses = w.storageClasses();
+        this.client = w.client();
+        this.events = w.events();
+        this.metrics = w.metrics();
     }
 
     /** Claims this provisioner should look at: unbound and handed to it by the PV controller. */

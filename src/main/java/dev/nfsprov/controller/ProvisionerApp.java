@@ -57,10 +57,11 @@ public final class ProvisionerApp implements AutoCloseable {
                         settings.identity(), new LeaderCallbacks(() -> {}, this::lostLease, leader -> {}), false));
             }
         });
-        var claims = new ClaimReconciler(settings.provisionerName(), volumes, classes, client, events, metrics);
+        var wiring = new Wiring(settings.provisionerName(), volumes, classes, client, events, metrics);
+        var claims = new ClaimReconciler(wiring);
         operator.register(claims, c -> c.withName("claims").withGenerationAware(false).withRetry(retry()).withItemStore(new SlimItemStore<>())
                 .withGenericFilter(claims::wanted));
-        var pvs = new VolumeReconciler(settings.provisionerName(), volumes, classes, client, events, metrics);
+        var pvs = new VolumeReconciler(wiring);
         operator.register(pvs, c -> c.withName("volumes").withGenerationAware(false).withRetry(retry()).withItemStore(new SlimItemStore<>())
                 .withFinalizer(ClaimReconciler.FINALIZER).withGenericFilter(pvs::ours));
         probes = ProbeServer.start(settings.metricsAddress(), registry, operator);

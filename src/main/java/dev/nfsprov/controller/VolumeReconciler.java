@@ -35,14 +35,13 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
     private final Events events;
     private final ProvisionMetrics metrics;
 
-    VolumeReconciler(String provisionerName, VolumeService volumes, Lister<StorageClass> storageClasses, KubernetesClient client,
-                     Events events, ProvisionMetrics metrics) {
-        this.provisionerName = provisionerName;
-        this.volumes = volumes;
-        this.storageClasses = storageClasses;
-        this.client = client;
-        this.events = events;
-        this.metrics = metrics;
+    VolumeReconciler(Wiring w) {
+        this.provisionerName = w.provisionerName();
+        this.volumes = w.volumes();
+        this.storageClasses = w.storageClasses();
+        this.client = w.client();
+        this.events = w.events();
+        this.metrics = w.metrics();
     }
 
     boolean ours(PersistentVolume volume) {
