@@ -62,7 +62,7 @@ public final class ClusterChecks {
         findControllers(report);
         Map<String, Lease> leases = leases();
         defaultClasses(classes, report);
-        classParameters(classes, report);
+        classParameters(classes, leases, report);
         controllerHealth(leases, report);
         pendingClaims(namespace, classes, leases, report);
         return true;
@@ -140,14 +140,16 @@ public final class ClusterChecks {
                 "keep one: kubectl annotate storageclass NAME storageclass.kubernetes.io/is-default-class-"));
     }
 
-    private boolean nfsprovClass(StorageClass c) {
+    /** Served by nfsprov: a Deployment says so, its Lease is held, or it has nfsprov's parameters. */
+    private boolean nfsprovClass(StorageClass c, Map<String, Lease> leases) {
         Map<String, String> p = c.getParameters() == null ? Map.of() : c.getParameters();
-        return controllers.stream().anyMatch(k -> k.provisioner().equals(c.getProvisioner()))
+        Lease lease = leases.get(ProvisionerApp.leaseName(c.getProvisioner()));
+        return controllers.stream().anyMatch(k -> k.provisioner().equals(c.getProvisioner())) || (lease != null && fresh(lease))
                 || p.containsKey("pathPattern") || p.containsKey("onDelete") || p.containsKey("archiveOnDelete");
     }
 
-    private void classParameters(List<StorageClass> classes, Report report) {
-        for (StorageClass c : classes.stream().filter(this::nfsprovClass).sorted(Comparator.comparing(x -> x.getMetadata().getName())).toList()) {
+    private void classParameters(List<StorageClass> classes, Map<String, Lease> leases, Report report) {
+        for (StorageClass c : classes.stream().filter(c -> nfsprovClass(c, leases)).sorted(Comparator.comparing(x -> x.getMetadata().getName())).toList()) {
             String title = "StorageClass " + c.getMetadata().getName();
             List<String> problems = new ArrayList<>();
             Map<String, String> p = c.getParameters() == null ? Map.of() : c.getParameters();

@@ -153,6 +153,7 @@ class DoctorIT {
             assertThat(out).contains("✗ default StorageClass: none");
             assertThat(out).contains("✓ Kubernetes API: v1.35.4").contains("✓ permissions");
             assertThat(out).contains("✓ StorageClass " + n + "-bad: provisioner " + provisioner + ", parameters valid");
+            assertThat(out).as("known by its Lease").contains("✓ StorageClass " + n + "-ok: provisioner " + provisioner);
             assertThat(r.exit()).isEqualTo(2);
 
             var json = doctor("-n", n, "-o", "json", "--only", "cluster");
