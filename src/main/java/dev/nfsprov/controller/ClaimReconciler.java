@@ -10,9 +10,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.cache.Lister;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -40,20 +38,10 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
 
     private static final Logger LOG = Logger.getLogger(ClaimReconciler.class.getName());
 
-    private final String provisionerName;
-    private final VolumeService volumes;
-    private final Lister<StorageClass> storageClasses;
-    private final KubernetesClient client;
-    private final Events events;
-    private final ProvisionMetrics metrics;
+    private final Wiring w;
 
     ClaimReconciler(Wiring w) {
-        this.provisionerName = w.provisionerName();
-        this.volumes = w.volumes();
-        this.storageClasses = w.storageClasses();
-        this.client = w.client();
-        this.events = w.events();
-        this.metrics = w.metrics();
+        this.w = w;
     }
 
     /** Claims this provisioner should look at: unbound and handed to it by the PV controller. */
@@ -63,7 +51,7 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
         if (claim.getSpec() == null || claim.getSpec().getVolumeName() != null && !claim.getSpec().getVolumeName().isEmpty()) return false;
         if (claim.getStatus() != null && claim.getStatus().getPhase() != null && !"Pending".equals(claim.getStatus().getPhase())) return false;
         Map<String, String> a = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
-        return provisionerName.equals(a.get(ANN_STORAGE_PROVISIONER)) || provisionerName.equals(a.get(ANN_BETA_STORAGE_PROVISIONER));
+        return w.provisionerName().equals(a.get(ANN_STORAGE_PROVISIONER)) || w.provisionerName().equals(a.get(ANN_BETA_STORAGE_PROVISIONER));
     }
 
     @Override
@@ -73,29 +61,29 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
         String className = claim.getSpec().getStorageClassName();
         long start = System.nanoTime();
         try {
-            StorageClass storageClass = className == null ? null : storageClasses.get(className);
+            StorageClass storageClass = className == null ? null : w.storageClasses().get(className);
             if (storageClass == null) throw new RejectedException("StorageClass \"" + className + "\" not found");
-            if (!provisionerName.equals(storageClass.getProvisioner())) return UpdateControl.noUpdate();
+            if (!w.provisionerName().equals(storageClass.getProvisioner())) return UpdateControl.noUpdate();
             if ("WaitForFirstConsumer".equals(storageClass.getVolumeBindingMode())
                     && claim.getMetadata().getAnnotations().get(ANN_SELECTED_NODE) == null) {
                 return UpdateControl.noUpdate(); // provisioned once the scheduler has picked a node
             }
             checkSupported(claim);
             String volumeName = "pvc-" + claim.getMetadata().getUid();
-            PersistentVolume existing = client.persistentVolumes().withName(volumeName).get();
+            PersistentVolume existing = w.client().persistentVolumes().withName(volumeName).get();
             if (existing != null) {
                 checkOwnedBy(existing, claim);
                 return UpdateControl.noUpdate(); // a previous attempt finished; the PV controller binds it
             }
-            events.post(claim, Events.NORMAL, "Provisioning",
+            w.events().post(claim, Events.NORMAL, "Provisioning",
                     "External provisioner is provisioning volume for claim \"" + key(claim) + "\"");
             var facts = new ClaimFacts(claim.getMetadata().getNamespace(), claim.getMetadata().getName(),
                     claim.getMetadata().getLabels(), claim.getMetadata().getAnnotations(), volumeName);
-            var volume = volumes.provision(facts, storageClass.getParameters());
+            var volume = w.volumes().provision(facts, storageClass.getParameters());
             Faults.point("after-directory");
             createVolume(volumeObject(claim, storageClass, volumeName, volume), claim);
-            metrics.provisioned(className, start);
-            events.post(claim, Events.NORMAL, "ProvisioningSucceeded", "Successfully provisioned volume " + volumeName);
+            w.metrics().provisioned(className, start);
+            w.events().post(claim, Events.NORMAL, "ProvisioningSucceeded", "Successfully provisioned volume " + volumeName);
             LOG.info(() -> "provisioned " + volumeName + " for " + key(claim) + " at " + volume.nfsPath());
             return UpdateControl.noUpdate();
         } catch (RejectedException | ShareException e) {
@@ -107,8 +95,8 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
 
     private UpdateControl<PersistentVolumeClaim> failed(PersistentVolumeClaim claim, String className, String why)
             throws ProvisioningFailure {
-        metrics.provisionFailed(className == null ? "" : className);
-        events.post(claim, Events.WARNING, "ProvisioningFailed", "failed to provision volume: " + why);
+        w.metrics().provisionFailed(className == null ? "" : className);
+        w.events().post(claim, Events.WARNING, "ProvisioningFailed", "failed to provision volume: " + why);
         throw new ProvisioningFailure("claim " + key(claim) + ": " + why); // JOSDK retries with exponential backoff
     }
 
@@ -118,7 +106,7 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
                     + "claim; remove the selector, or bind the claim to an existing PersistentVolume by name");
         }
         if ("Block".equals(claim.getSpec().getVolumeMode())) {
-            throw new RejectedException("volumeMode Block is not supported: an NFS share provides Filesystem volumes only");
+            throw new RejectedException("volumeMode Block is not supported: an NFS share provides Filesystem w.volumes() only");
         }
         var request = claim.getSpec().getResources() == null ? null : claim.getSpec().getResources().getRequests();
         if (request == null || request.get("storage") == null) {
@@ -135,11 +123,11 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
 
     private void createVolume(PersistentVolume volume, PersistentVolumeClaim claim) throws RejectedException {
         try {
-            client.persistentVolumes().resource(volume).create();
+            w.client().persistentVolumes().resource(volume).create();
         } catch (KubernetesClientException e) {
             if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) throw e;
             // made by an earlier attempt whose answer we never saw: fine if it is this claim's
-            PersistentVolume existing = client.persistentVolumes().withName(volume.getMetadata().getName()).get();
+            PersistentVolume existing = w.client().persistentVolumes().withName(volume.getMetadata().getName()).get();
             if (existing == null) throw e;
             checkOwnedBy(existing, claim);
         }
@@ -152,7 +140,7 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
         return new PersistentVolumeBuilder()
                 .withNewMetadata()
                     .withName(volumeName)
-                    .addToAnnotations(ANN_PROVISIONED_BY, provisionerName)
+                    .addToAnnotations(ANN_PROVISIONED_BY, w.provisionerName())
                     .addToAnnotations(ANN_ON_DELETE, volume.onDelete().word())
                     .withFinalizers(FINALIZER)
                 .endMetadata()
@@ -163,7 +151,7 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
                     .withStorageClassName(storageClass.getMetadata().getName())
                     .withMountOptions(storageClass.getMountOptions())
                     .withVolumeMode("Filesystem")
-                    .withNewNfs().withServer(volumes.location().server()).withPath(volume.nfsPath()).withReadOnly(false).endNfs()
+                    .withNewNfs().withServer(w.volumes().location().server()).withPath(volume.nfsPath()).withReadOnly(false).endNfs()
                     .withNewClaimRef()
                         .withApiVersion("v1").withKind("PersistentVolumeClaim")
                         .withNamespace(claim.getMetadata().getNamespace()).withName(claim.getMetadata().getName())

@@ -7,9 +7,7 @@ import dev.nfsprov.share.ShareException;
 import dev.nfsprov.faults.Faults;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.cache.Lister;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
@@ -28,31 +26,21 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
 
     private static final Logger LOG = Logger.getLogger(VolumeReconciler.class.getName());
 
-    private final String provisionerName;
-    private final VolumeService volumes;
-    private final Lister<StorageClass> storageClasses;
-    private final KubernetesClient client;
-    private final Events events;
-    private final ProvisionMetrics metrics;
+    private final Wiring w;
 
     VolumeReconciler(Wiring w) {
-        this.provisionerName = w.provisionerName();
-        this.volumes = w.volumes();
-        this.storageClasses = w.storageClasses();
-        this.client = w.client();
-        this.events = w.events();
-        this.metrics = w.metrics();
+        this.w = w;
     }
 
     boolean ours(PersistentVolume volume) {
         var a = volume.getMetadata().getAnnotations();
-        return a != null && provisionerName.equals(a.get(ClaimReconciler.ANN_PROVISIONED_BY));
+        return a != null && w.provisionerName().equals(a.get(ClaimReconciler.ANN_PROVISIONED_BY));
     }
 
     @Override
     public UpdateControl<PersistentVolume> reconcile(PersistentVolume volume, Context<PersistentVolume> context) {
         if (released(volume) && "Delete".equals(volume.getSpec().getPersistentVolumeReclaimPolicy())) {
-            client.persistentVolumes().withName(volume.getMetadata().getName()).delete(); // cleanup() does the rest
+            w.client().persistentVolumes().withName(volume.getMetadata().getName()).delete(); // cleanup() does the rest
         }
         return UpdateControl.noUpdate();
     }
@@ -77,9 +65,9 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
             OnDelete action = onDelete(volume);
             var nfs = volume.getSpec().getNfs();
             if (nfs == null) throw new ShareException("volume has no spec.nfs; leaving it alone");
-            Reclaimer.Outcome outcome = volumes.reclaim(nfs.getServer(), nfs.getPath(), action);
+            Reclaimer.Outcome outcome = w.volumes().reclaim(nfs.getServer(), nfs.getPath(), action);
             Faults.point("after-reclaim");
-            metrics.deleted(className, start);
+            w.metrics().deleted(className, start);
             LOG.info(() -> "reclaimed " + name + ": " + describe(outcome));
             return DeleteControl.defaultDelete();
         } catch (ShareException | VolumeService.RejectedException e) {
@@ -90,16 +78,16 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
     }
 
     private DeleteControl failed(PersistentVolume volume, String className, String why) throws ReclaimFailure {
-        metrics.deleteFailed(className);
-        events.post(volume, Events.WARNING, "VolumeFailedDelete", why);
+        w.metrics().deleteFailed(className);
+        w.events().post(volume, Events.WARNING, "VolumeFailedDelete", why);
         throw new ReclaimFailure("volume " + volume.getMetadata().getName() + ": " + why);
     }
 
     /** The class's current parameters if it still exists, else what was decided when the volume was made. */
     private OnDelete onDelete(PersistentVolume volume) throws VolumeService.RejectedException {
         String className = volume.getSpec().getStorageClassName();
-        StorageClass storageClass = className == null ? null : storageClasses.get(className);
-        if (storageClass != null && provisionerName.equals(storageClass.getProvisioner())) {
+        StorageClass storageClass = className == null ? null : w.storageClasses().get(className);
+        if (storageClass != null && w.provisionerName().equals(storageClass.getProvisioner())) {
             return VolumeService.onDelete(storageClass.getParameters());
         }
         Map<String, String> a = volume.getMetadata().getAnnotations();
