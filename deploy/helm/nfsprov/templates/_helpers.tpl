@@ -42,3 +42,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default "default" .Values.serviceAccount.name -}}
 {{- end -}}
 {{- end -}}
+
+{{- /* The StorageClass's parameters: one definition, rendered and compared with the class in the cluster. */}}
+{{- define "nfsprov.storageClassParameters" -}}
+archiveOnDelete: {{ .Values.storageClass.archiveOnDelete | quote }}
+{{- with .Values.storageClass.pathPattern }}
+pathPattern: {{ . | quote }}
+{{- end }}
+{{- with .Values.storageClass.onDelete }}
+onDelete: {{ . | quote }}
+{{- end }}
+{{- end -}}

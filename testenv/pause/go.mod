@@ -1,0 +1,3 @@
+module nfsprov.dev/testenv/pause
+
+go 1.24
