@@ -260,6 +260,24 @@ node_down() {
   node_cleanup_stale "$dir"
 }
 
+# The kubelet's own iptables chains (kube-proxy --cleanup removes only kube-proxy's).
+node_kubelet_chains_cleanup() {
+  local ipt t rule chain
+  for ipt in iptables ip6tables; do
+    command -v "$ipt" >/dev/null || continue
+    for t in filter nat mangle; do
+      while read -r rule; do
+        # shellcheck disable=SC2086
+        "$ipt" -t "$t" ${rule/#-A/-D} 2>/dev/null || true
+      done < <("$ipt" -t "$t" -S 2>/dev/null | grep -E '^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*-j KUBE-(FIREWALL|KUBELET-CANARY)' || true)
+      for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT; do
+        "$ipt" -t "$t" -F "$chain" 2>/dev/null || true
+        "$ipt" -t "$t" -X "$chain" 2>/dev/null || true
+      done
+    done
+  done
+}
+
 node_cleanup_stale() { # node_cleanup_stale <cluster dir>: also for a node whose processes were killed
   local d=$1 pid
   for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $d/containerd/containerd.sock" 2>/dev/null); do
@@ -273,6 +291,7 @@ node_cleanup_stale() { # node_cleanup_stale <cluster dir>: also for a node whose
   ip link show "$node_bridge" >/dev/null 2>&1 && ip link del "$node_bridge" 2>/dev/null || true
   local bin; bin=$(ls -d "${NFSPROV_CACHE:-$HOME/.cache/nfsprov}"/testenv-*/bin 2>/dev/null | head -n 1 || true)
   if [ -n "$bin" ] && [ -x "$bin/kube-proxy" ]; then "$bin/kube-proxy" --cleanup >/dev/null 2>&1 || true; fi
+  node_kubelet_chains_cleanup
   NFSPROV_NFS_DIR=$d/nfs "$root/scripts/dev-nfs" down >/dev/null 2>&1 || true
   rm -f "$node_registry/nfs-exports/$node_ip"
   if [ "$(cat "$node_registry/node.owner" 2>/dev/null)" = "$d" ]; then rm -f "$node_registry/node.owner"; fi

@@ -1,5 +1,8 @@
 package dev.nfsprov.cli;
 
+import dev.nfsprov.net.HostPort;
+import dev.nfsprov.protocol.ApiErrors;
+import dev.nfsprov.protocol.Names;
 import dev.nfsprov.controller.ProvisionerApp;
 import dev.nfsprov.controller.ProvisionerSettings;
 import dev.nfsprov.provision.ShareLocation;
@@ -80,7 +83,7 @@ final class ControllerCommand implements Callable<Integer> {
         try {
             app.start();
         } catch (RuntimeException e) {
-            throw new UserError("cannot start: " + dev.nfsprov.controller.ApiErrors.describeAny(e), 1);
+            throw new UserError("cannot start: " + ApiErrors.describeAny(e), 1);
         }
         stopped.await();
         return 0;
@@ -112,7 +115,11 @@ final class ControllerCommand implements Callable<Integer> {
             throw new UserError(e.getMessage() + " (set --mount-path or NFS_MOUNT_PATH)");
         }
         if (workers < 1 || workers > 256) throw new UserError("--workers must be between 1 and 256");
-        if (!metricsAddress.matches("([^:]*):[0-9]{1,5}")) throw new UserError("--metrics-address must be HOST:PORT or :PORT, not \"" + metricsAddress + "\"");
+        try {
+            HostPort.parse(metricsAddress, "0.0.0.0", -1);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--metrics-address must be HOST:PORT or :PORT: " + e.getMessage());
+        }
         String namespace = firstNonBlank(System.getenv("POD_NAMESPACE"), inClusterNamespace(), "default");
         String identity = firstNonBlank(System.getenv("POD_NAME"), hostname()) + "_" + UUID.randomUUID().toString().substring(0, 8);
         return new ProvisionerSettings(provisionerName, location, mountPath, defaults, election, namespace, identity, metricsAddress, workers);

@@ -1,5 +1,8 @@
 package dev.nfsprov.cli;
 
+import dev.nfsprov.net.HostPort;
+import dev.nfsprov.protocol.ApiErrors;
+import dev.nfsprov.protocol.Names;
 import dev.nfsprov.doctor.Check;
 import dev.nfsprov.doctor.ClusterChecks;
 import dev.nfsprov.doctor.NfsChecks;
@@ -42,32 +45,27 @@ final class DoctorCommand implements Callable<Integer> {
         String path = nfsPath;
         if (!"nfs".equals(only)) {
             try (var client = KubeClients.create(kubeconfig)) {
-                var cluster = new ClusterChecks(client);
+                var cluster = new ClusterChecks(client, KubeClients.source(kubeconfig));
                 if (cluster.run(namespace, report) && server == null && !cluster.controllers().isEmpty()) {
                     var c = cluster.controllers().getFirst();
                     server = c.nfsServer();
                     if (path == null) path = c.nfsPath();
                 }
             } catch (KubernetesClientException e) {
-                report.add(Check.unknown("cluster", dev.nfsprov.controller.ApiErrors.describeAny(e)));
+                report.add(Check.unknown("cluster", ApiErrors.describeAny(e)));
             }
         }
         if (!"cluster".equals(only)) {
             if (server == null) {
                 report.add(Check.unknown("NFS server", "no --nfs-server given and no nfsprov Deployment to read NFS_SERVER from"));
             } else {
-                String host = server;
-                int port = 2049;
-                int colon = server.lastIndexOf(':');
-                if (colon > 0 && server.indexOf(':') == colon) {
-                    host = server.substring(0, colon);
-                    try {
-                        port = Integer.parseInt(server.substring(colon + 1));
-                    } catch (NumberFormatException e) {
-                        throw new UserError("--nfs-server \"" + server + "\" is not HOST or HOST:PORT");
-                    }
+                HostPort nfs;
+                try {
+                    nfs = HostPort.parse(server, null, 2049);
+                } catch (IllegalArgumentException e) {
+                    throw new UserError("--nfs-server must be HOST or HOST:PORT: " + e.getMessage());
                 }
-                new NfsChecks(host, port, portmapperPort, probeTimeout).run(path, report);
+                new NfsChecks(nfs.host(), nfs.port(), portmapperPort, probeTimeout).run(path, report);
             }
         }
         var out = spec.commandLine().getOut();

@@ -26,6 +26,17 @@ final class KubeClients {
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
+    /** Where the configuration came from, for error messages: which one was tried matters more than the stack. */
+    static String source(Path kubeconfig) {
+        if (kubeconfig != null) {
+            String env = System.getenv("KUBECONFIG");
+            return (kubeconfig.toString().equals(env) ? "KUBECONFIG=" : "--kubeconfig ") + kubeconfig;
+        }
+        if (Files.exists(Path.of(System.getProperty("user.home"), ".kube", "config"))) return "~/.kube/config";
+        if (System.getenv("KUBERNETES_SERVICE_HOST") != null) return "in-cluster configuration";
+        return "no configuration: no --kubeconfig, no KUBECONFIG, no ~/.kube/config, not in a Pod";
+    }
+
     /** "90s", "5m", "1h" or ISO-8601 "PT5M". */
     static java.time.Duration duration(String text, String flag) {
         String t = text.strip().toLowerCase();

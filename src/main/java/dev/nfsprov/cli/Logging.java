@@ -1,5 +1,6 @@
 package dev.nfsprov.cli;
 
+import dev.nfsprov.logging.Fields;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
@@ -29,7 +30,8 @@ final class Logging {
         handler.setFormatter(new Formatter() {
             @Override
             public String format(LogRecord r) {
-                String message = formatMessage(r);
+                Fields fields = Fields.in(r);
+                String message = fields != null ? r.getMessage() : formatMessage(r);
                 if (r.getThrown() != null) {
                     Throwable t = r.getThrown();
                     message += ": " + (t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
@@ -40,11 +42,18 @@ final class Logging {
                     }
                 }
                 String logger = r.getLoggerName() == null ? "" : r.getLoggerName().substring(r.getLoggerName().lastIndexOf('.') + 1);
+                var extra = new StringBuilder();
                 if (json) {
+                    if (fields != null) fields.values().forEach((k, v) -> extra.append(",\"").append(escape(k)).append("\":\"").append(escape(v)).append('"'));
                     return "{\"time\":\"" + Instant.ofEpochMilli(r.getMillis()) + "\",\"level\":\"" + r.getLevel().getName()
-                            + "\",\"logger\":\"" + escape(logger) + "\",\"msg\":\"" + escape(message) + "\"}\n";
+                            + "\",\"logger\":\"" + escape(logger) + "\",\"msg\":\"" + escape(message) + "\"" + extra + "}\n";
                 }
-                return Instant.ofEpochMilli(r.getMillis()) + " " + r.getLevel().getName() + " " + logger + ": " + message + "\n";
+                // Text stays one line: values are escaped, and quoted when they hold a space.
+                if (fields != null) fields.values().forEach((k, v) -> {
+                    String e = escape(v);
+                    extra.append(' ').append(k).append('=').append(e.isEmpty() || e.contains(" ") ? "\"" + e + "\"" : e);
+                });
+                return Instant.ofEpochMilli(r.getMillis()) + " " + r.getLevel().getName() + " " + logger + ": " + escape(message) + extra + "\n";
             }
         });
         Logger root = Logger.getLogger("");

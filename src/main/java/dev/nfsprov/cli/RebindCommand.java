@@ -1,5 +1,7 @@
 package dev.nfsprov.cli;
 
+import dev.nfsprov.protocol.ApiErrors;
+import dev.nfsprov.protocol.Names;
 import dev.nfsprov.rebind.BackupDir;
 import dev.nfsprov.rebind.Rebinder;
 import dev.nfsprov.rebind.Rebinder.Row;
@@ -65,7 +67,7 @@ final class RebindCommand implements Callable<Integer> {
         } catch (Rebinder.RebindException e) {
             throw new UserError(e.getMessage(), 2);
         } catch (KubernetesClientException e) {
-            throw new UserError("Kubernetes API: " + dev.nfsprov.controller.ApiErrors.describeAny(e), 3);
+            throw new UserError("Kubernetes API: " + ApiErrors.describeAny(e), 3);
         }
     }
 

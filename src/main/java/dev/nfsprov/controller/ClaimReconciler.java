@@ -1,44 +1,55 @@
 package dev.nfsprov.controller;
 
 import dev.nfsprov.pathtemplate.ClaimFacts;
+import dev.nfsprov.protocol.ApiErrors;
+import dev.nfsprov.protocol.ClaimRules;
+import dev.nfsprov.protocol.ClaimVerdict;
+import dev.nfsprov.protocol.Names;
 import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.provision.VolumeService.RejectedException;
 import dev.nfsprov.share.ShareException;
 import dev.nfsprov.faults.Faults;
+import dev.nfsprov.logging.Fields;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 
 import java.net.HttpURLConnection;
-import java.util.Map;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
 import java.util.Objects;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Turns an unbound claim that names this provisioner into a directory on the share and a PersistentVolume
  * pre-bound to it; the PersistentVolume controller of kube-controller-manager then binds the pair.
- * Only translation lives here: the storage decisions are {@link VolumeService}'s.
+ * Only translation lives here: the decisions are {@link ClaimRules}' and the storage logic {@link VolumeService}'s.
+ * Failures are classified as sig-storage-lib does: a rejection (the claim or its class asks for something we cannot
+ * do) is said once per distinct reason and retried when the claim or its class changes, else slowly; a transient
+ * error (API, share I/O) is retried with exponential backoff.
  */
 public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> {
 
-    static final String ANN_STORAGE_PROVISIONER = "volume.kubernetes.io/storage-provisioner";
-    static final String ANN_BETA_STORAGE_PROVISIONER = "volume.beta.kubernetes.io/storage-provisioner";
-    static final String ANN_SELECTED_NODE = "volume.kubernetes.io/selected-node";
-    static final String ANN_PROVISIONED_BY = "pv.kubernetes.io/provisioned-by";
-    /** The onDelete action decided at provisioning, so a volume is reclaimed right even if its class is gone. */
-    static final String ANN_ON_DELETE = "nfsprov.dev/on-delete";
-    /** sig-storage-lib-external-provisioner's finalizer: volumes made by nfs-subdir carry it too. */
-    static final String FINALIZER = "external-provisioner.volume.kubernetes.io/finalizer";
+    /** How often a rejected claim is looked at again when neither it nor its class changes. */
+    static final Duration REJECTED_RETRY = Duration.ofMinutes(5);
 
     private static final Logger LOG = Logger.getLogger(ClaimReconciler.class.getName());
 
     private final Wiring w;
+    private final Rejections rejections = new Rejections();
 
     ClaimReconciler(Wiring w) {
         this.w = w;
@@ -46,30 +57,41 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
 
     /** Claims this provisioner should look at: unbound and handed to it by the PV controller. */
     boolean wanted(PersistentVolumeClaim claim) {
-        var meta = claim.getMetadata();
-        if (meta.getDeletionTimestamp() != null) return false;
-        if (claim.getSpec() == null || claim.getSpec().getVolumeName() != null && !claim.getSpec().getVolumeName().isEmpty()) return false;
-        if (claim.getStatus() != null && claim.getStatus().getPhase() != null && !"Pending".equals(claim.getStatus().getPhase())) return false;
-        Map<String, String> a = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
-        return w.provisionerName().equals(a.get(ANN_STORAGE_PROVISIONER)) || w.provisionerName().equals(a.get(ANN_BETA_STORAGE_PROVISIONER));
+        return ClaimRules.handedTo(claim, w.provisionerName());
+    }
+
+    /** A change to a StorageClass re-examines the claims of that class (a fixed pathPattern, say). */
+    @Override
+    public List<EventSource<?, PersistentVolumeClaim>> prepareEventSources(EventSourceContext<PersistentVolumeClaim> context) {
+        var config = InformerEventSourceConfiguration.from(StorageClass.class, PersistentVolumeClaim.class).withName("storageclasses")
+                .withSecondaryToPrimaryMapper(sc -> context.getPrimaryCache()
+                        .list(c -> c.getSpec() != null && sc.getMetadata().getName().equals(c.getSpec().getStorageClassName()))
+                        .map(ResourceID::fromResource).collect(Collectors.toSet()))
+                .build();
+        return List.of(new InformerEventSource<>(config, context));
     }
 
     @Override
     public UpdateControl<PersistentVolumeClaim> reconcile(PersistentVolumeClaim claim, Context<PersistentVolumeClaim> context)
             throws ProvisioningFailure {
-        if (!wanted(claim)) return UpdateControl.noUpdate();
-        String className = claim.getSpec().getStorageClassName();
-        long start = System.nanoTime();
-        try {
-            StorageClass storageClass = className == null ? null : w.storageClasses().get(className);
-            if (storageClass == null) throw new RejectedException("StorageClass \"" + className + "\" not found");
-            if (!w.provisionerName().equals(storageClass.getProvisioner())) return UpdateControl.noUpdate();
-            if ("WaitForFirstConsumer".equals(storageClass.getVolumeBindingMode())
-                    && claim.getMetadata().getAnnotations().get(ANN_SELECTED_NODE) == null) {
-                return UpdateControl.noUpdate(); // provisioned once the scheduler has picked a node
+        String className = claim.getSpec() == null ? null : claim.getSpec().getStorageClassName();
+        StorageClass storageClass = className == null ? null : w.storageClasses().get(className);
+        return switch (ClaimRules.decide(claim, storageClass, w.provisionerName())) {
+            case ClaimVerdict.NotOurs n -> UpdateControl.noUpdate();
+            case ClaimVerdict.Wait wait -> {
+                Fields.of("claim", key(claim), "storageClass", className, "reason", wait.reason()).log(LOG, Level.FINE, "waiting");
+                yield UpdateControl.noUpdate();
             }
-            checkSupported(claim);
-            String volumeName = "pvc-" + claim.getMetadata().getUid();
+            case ClaimVerdict.Reject r -> rejected(claim, className, r.reason());
+            case ClaimVerdict.Provision p -> provision(claim, storageClass);
+        };
+    }
+
+    private UpdateControl<PersistentVolumeClaim> provision(PersistentVolumeClaim claim, StorageClass storageClass) throws ProvisioningFailure {
+        String className = storageClass.getMetadata().getName();
+        long start = System.nanoTime();
+        String volumeName = "pvc-" + claim.getMetadata().getUid();
+        try {
             PersistentVolume existing = w.client().persistentVolumes().withName(volumeName).get();
             if (existing != null) {
                 checkOwnedBy(existing, claim);
@@ -83,35 +105,36 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
             Faults.point("after-directory");
             createVolume(volumeObject(claim, storageClass, volumeName, volume), claim);
             w.metrics().provisioned(className, start);
+            rejections.forget(claim);
             w.events().post(claim, Events.NORMAL, "ProvisioningSucceeded", "Successfully provisioned volume " + volumeName);
-            LOG.info(() -> "provisioned " + volumeName + " for " + key(claim) + " at " + volume.nfsPath());
+            Fields.of("claim", key(claim), "volume", volumeName, "storageClass", className, "path", volume.nfsPath()).log(LOG, Level.INFO, "provisioned");
             return UpdateControl.noUpdate();
-        } catch (RejectedException | ShareException e) {
+        } catch (RejectedException e) {
+            return rejected(claim, className, e.getMessage());
+        } catch (ShareException e) {
             return failed(claim, className, e.getMessage());
         } catch (KubernetesClientException e) {
             return failed(claim, className, "Kubernetes API: " + ApiErrors.describe(e));
         }
     }
 
+    /** The claim or its class is at fault: one Event per distinct reason, looked at again when either changes. */
+    private UpdateControl<PersistentVolumeClaim> rejected(PersistentVolumeClaim claim, String className, String why) {
+        w.metrics().provisionFailed(className == null ? "" : className);
+        if (rejections.isNew(claim, why)) {
+            w.events().post(claim, Events.WARNING, "ProvisioningFailed", "failed to provision volume: " + why);
+            Fields.of("claim", key(claim), "storageClass", className, "reason", why).log(LOG, Level.WARNING, "rejected");
+        }
+        return UpdateControl.<PersistentVolumeClaim>noUpdate().rescheduleAfter(REJECTED_RETRY);
+    }
+
+    /** Transient (API, share I/O): reported and retried with exponential backoff. */
     private UpdateControl<PersistentVolumeClaim> failed(PersistentVolumeClaim claim, String className, String why)
             throws ProvisioningFailure {
         w.metrics().provisionFailed(className == null ? "" : className);
         w.events().post(claim, Events.WARNING, "ProvisioningFailed", "failed to provision volume: " + why);
+        Fields.of("claim", key(claim), "storageClass", className, "reason", why).log(LOG, Level.WARNING, "provisioning failed; retrying with backoff");
         throw new ProvisioningFailure("claim " + key(claim) + ": " + why); // JOSDK retries with exponential backoff
-    }
-
-    private static void checkSupported(PersistentVolumeClaim claim) throws RejectedException {
-        if (claim.getSpec().getSelector() != null) {
-            throw new RejectedException("claims with spec.selector are not supported: nfsprov creates a new volume for every "
-                    + "claim; remove the selector, or bind the claim to an existing PersistentVolume by name");
-        }
-        if ("Block".equals(claim.getSpec().getVolumeMode())) {
-            throw new RejectedException("volumeMode Block is not supported: an NFS share provides Filesystem w.volumes() only");
-        }
-        var request = claim.getSpec().getResources() == null ? null : claim.getSpec().getResources().getRequests();
-        if (request == null || request.get("storage") == null) {
-            throw new RejectedException("the claim has no spec.resources.requests.storage");
-        }
     }
 
     private static void checkOwnedBy(PersistentVolume volume, PersistentVolumeClaim claim) throws RejectedException {
@@ -140,9 +163,9 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
         return new PersistentVolumeBuilder()
                 .withNewMetadata()
                     .withName(volumeName)
-                    .addToAnnotations(ANN_PROVISIONED_BY, w.provisionerName())
-                    .addToAnnotations(ANN_ON_DELETE, volume.onDelete().word())
-                    .withFinalizers(FINALIZER)
+                    .addToAnnotations(Names.ANN_PROVISIONED_BY, w.provisionerName())
+                    .addToAnnotations(Names.ANN_ON_DELETE, volume.onDelete().word())
+                    .withFinalizers(Names.FINALIZER)
                 .endMetadata()
                 .withNewSpec()
                     .addToCapacity("storage", size)

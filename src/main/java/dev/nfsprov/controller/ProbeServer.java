@@ -1,5 +1,6 @@
 package dev.nfsprov.controller;
 
+import dev.nfsprov.net.HostPort;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.javaoperatorsdk.operator.Operator;
@@ -22,10 +23,8 @@ final class ProbeServer implements AutoCloseable {
 
     /** address is HOST:PORT or :PORT; port 0 picks a free one. */
     static ProbeServer start(String address, PrometheusRegistry registry, Operator operator) throws IOException {
-        int colon = address.lastIndexOf(':');
-        String host = colon <= 0 ? "0.0.0.0" : address.substring(0, colon);
-        int port = Integer.parseInt(address.substring(colon + 1));
-        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
+        var hp = HostPort.parse(address, "0.0.0.0", -1);
+        HttpServer server = HttpServer.create(new InetSocketAddress(hp.host(), hp.port()), 16);
         server.createContext("/healthz", ex -> respond(ex, 200, "text/plain", "ok\n"));
         server.createContext("/readyz", ex -> {
             var info = operator.getRuntimeInfo();

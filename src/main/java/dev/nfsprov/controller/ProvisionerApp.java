@@ -1,7 +1,10 @@
 package dev.nfsprov.controller;
 
+import dev.nfsprov.protocol.Names;
 import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.share.Share;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -21,6 +24,8 @@ import java.util.logging.Logger;
 public final class ProvisionerApp implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ProvisionerApp.class.getName());
+    /** Objects per page of an informer's initial list: bounds the memory a list of 10,000 claims takes at once. */
+    private static final long LIST_PAGE = 250;
 
     private final ProvisionerSettings settings;
     private final KubernetesClient client;
@@ -51,7 +56,7 @@ public final class ProvisionerApp implements AutoCloseable {
                     .withReconciliationTerminationTimeout(Duration.ofSeconds(3))
                     .withUseSSAToPatchPrimaryResource(false);
             if (settings.leaderElection()) {
-                o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(leaseName(settings.provisionerName()),
+                o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(Names.leaseName(settings.provisionerName()),
                         settings.leaseNamespace(), LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
                         LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE, LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
                         settings.identity(), new LeaderCallbacks(() -> {}, this::lostLease, leader -> {}), false));
@@ -59,16 +64,19 @@ public final class ProvisionerApp implements AutoCloseable {
         });
         var wiring = new Wiring(settings.provisionerName(), volumes, classes, client, events, metrics);
         var claims = new ClaimReconciler(wiring);
-        operator.register(claims, c -> c.withName("claims").withGenerationAware(false).withRetry(retry()).withItemStore(new SlimItemStore<>())
+        // Initial lists come in pages, and only this provisioner's objects are cached in full (TrimmedItemStore).
+        operator.register(claims, c -> c.withName("claims").withGenerationAware(false).withRetry(retry())
+                .withItemStore(new TrimmedItemStore<>(claims::wanted, PersistentVolumeClaim::new)).withInformerListLimit(LIST_PAGE)
                 .withGenericFilter(claims::wanted));
         var pvs = new VolumeReconciler(wiring);
-        operator.register(pvs, c -> c.withName("volumes").withGenerationAware(false).withRetry(retry()).withItemStore(new SlimItemStore<>())
-                .withFinalizer(ClaimReconciler.FINALIZER).withGenericFilter(pvs::ours));
+        operator.register(pvs, c -> c.withName("volumes").withGenerationAware(false).withRetry(retry())
+                .withItemStore(new TrimmedItemStore<>(pvs::ours, PersistentVolume::new)).withInformerListLimit(LIST_PAGE)
+                .withFinalizer(Names.FINALIZER).withGenericFilter(pvs::ours));
         probes = ProbeServer.start(settings.metricsAddress(), registry, operator);
         operator.start();
         LOG.info(() -> "nfsprov controller started: provisioner " + settings.provisionerName() + ", share "
                 + settings.share().server() + ":" + settings.share().exportPath() + " mounted at " + settings.mountPath()
-                + (settings.leaderElection() ? ", leader election on Lease " + settings.leaseNamespace() + "/" + leaseName(settings.provisionerName()) : ""));
+                + (settings.leaderElection() ? ", leader election on Lease " + settings.leaseNamespace() + "/" + Names.leaseName(settings.provisionerName()) : ""));
     }
 
     /**
@@ -85,15 +93,6 @@ public final class ProvisionerApp implements AutoCloseable {
     /** Backoff from 1 s doubling to 5 min, for as long as it takes: a claim is never given up on. */
     private static GenericRetry retry() {
         return new GenericRetry().setInitialInterval(1000).setIntervalMultiplier(2).setMaxInterval(300_000).withoutMaxAttempts();
-    }
-
-    /** A Lease name from the provisioner name, as sig-storage-lib does: "cluster.local/nfs" → "cluster.local-nfs". */
-    public static String leaseName(String provisionerName) {
-        return provisionerName.toLowerCase().replaceAll("[^a-z0-9.-]", "-");
-    }
-
-    public int probePort() {
-        return probes.port();
     }
 
     @Override

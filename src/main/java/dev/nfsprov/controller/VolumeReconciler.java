@@ -1,10 +1,13 @@
 package dev.nfsprov.controller;
 
-import dev.nfsprov.provision.VolumeService;
+import dev.nfsprov.protocol.ApiErrors;
+import dev.nfsprov.protocol.VolumeRules;
+import dev.nfsprov.protocol.VolumeVerdict;
 import dev.nfsprov.reclaim.OnDelete;
 import dev.nfsprov.reclaim.Reclaimer;
 import dev.nfsprov.share.ShareException;
 import dev.nfsprov.faults.Faults;
+import dev.nfsprov.logging.Fields;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -14,7 +17,7 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 
-import java.util.Map;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -27,20 +30,24 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
     private static final Logger LOG = Logger.getLogger(VolumeReconciler.class.getName());
 
     private final Wiring w;
+    private final Rejections rejections = new Rejections();
 
     VolumeReconciler(Wiring w) {
         this.w = w;
     }
 
     boolean ours(PersistentVolume volume) {
-        var a = volume.getMetadata().getAnnotations();
-        return a != null && w.provisionerName().equals(a.get(ClaimReconciler.ANN_PROVISIONED_BY));
+        return VolumeRules.ours(volume, w.provisionerName());
     }
 
     @Override
     public UpdateControl<PersistentVolume> reconcile(PersistentVolume volume, Context<PersistentVolume> context) {
-        if (released(volume) && "Delete".equals(volume.getSpec().getPersistentVolumeReclaimPolicy())) {
+        var verdict = verdict(volume);
+        if (verdict instanceof VolumeVerdict.Reclaim) {
             w.client().persistentVolumes().withName(volume.getMetadata().getName()).delete(); // cleanup() does the rest
+        } else if (verdict instanceof VolumeVerdict.Reject r && rejections.isNew(volume, r.reason())) {
+            w.events().post(volume, Events.WARNING, "VolumeFailedDelete", r.reason());
+            return UpdateControl.<PersistentVolume>noUpdate().rescheduleAfter(ClaimReconciler.REJECTED_RETRY);
         }
         return UpdateControl.noUpdate();
     }
@@ -48,56 +55,51 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
     @Override
     public DeleteControl cleanup(PersistentVolume volume, Context<PersistentVolume> context) throws ReclaimFailure {
         String name = volume.getMetadata().getName();
-        if (!"Delete".equals(volume.getSpec().getPersistentVolumeReclaimPolicy())) {
-            return DeleteControl.defaultDelete(); // Retain (or Recycle): the data is the administrator's to handle
-        }
-        String phase = volume.getStatus() == null ? null : volume.getStatus().getPhase();
-        if ("Bound".equals(phase)) {
-            return DeleteControl.noFinalizerRemoval(); // still in use; reclaimed once its claim is gone
-        }
-        if (!released(volume)) {
-            LOG.info(() -> "volume " + name + " deleted before it was ever bound (" + phase + "); its directory is kept");
-            return DeleteControl.defaultDelete();
-        }
         String className = volume.getSpec().getStorageClassName() == null ? "" : volume.getSpec().getStorageClassName();
+        return switch (verdict(volume)) {
+            case VolumeVerdict.Keep keep -> {
+                Fields.of("volume", name, "storageClass", className, "reason", keep.reason()).log(LOG, Level.INFO, "volume deleted; directory kept");
+                yield DeleteControl.defaultDelete();
+            }
+            case VolumeVerdict.Wait wait -> DeleteControl.noFinalizerRemoval(); // still in use
+            case VolumeVerdict.Reject r -> {
+                w.metrics().deleteFailed(className);
+                if (rejections.isNew(volume, r.reason())) w.events().post(volume, Events.WARNING, "VolumeFailedDelete", r.reason());
+                yield DeleteControl.noFinalizerRemoval().rescheduleAfter(ClaimReconciler.REJECTED_RETRY);
+            }
+            case VolumeVerdict.Reclaim reclaim -> reclaim(volume, className, reclaim.onDelete());
+        };
+    }
+
+    private DeleteControl reclaim(PersistentVolume volume, String className, OnDelete action) throws ReclaimFailure {
+        String name = volume.getMetadata().getName();
         long start = System.nanoTime();
         try {
-            OnDelete action = onDelete(volume);
             var nfs = volume.getSpec().getNfs();
             if (nfs == null) throw new ShareException("volume has no spec.nfs; leaving it alone");
             Reclaimer.Outcome outcome = w.volumes().reclaim(nfs.getServer(), nfs.getPath(), action);
             Faults.point("after-reclaim");
             w.metrics().deleted(className, start);
-            LOG.info(() -> "reclaimed " + name + ": " + describe(outcome));
+            Fields.of("volume", name, "storageClass", className, "outcome", describe(outcome)).log(LOG, Level.INFO, "reclaimed");
             return DeleteControl.defaultDelete();
-        } catch (ShareException | VolumeService.RejectedException e) {
+        } catch (ShareException e) {
             return failed(volume, className, e.getMessage());
         } catch (KubernetesClientException e) {
             return failed(volume, className, "Kubernetes API: " + ApiErrors.describe(e));
         }
     }
 
+    private VolumeVerdict verdict(PersistentVolume volume) {
+        String className = volume.getSpec().getStorageClassName();
+        StorageClass storageClass = className == null || className.isEmpty() ? null : w.storageClasses().get(className);
+        return VolumeRules.decide(volume, storageClass, w.provisionerName());
+    }
+
     private DeleteControl failed(PersistentVolume volume, String className, String why) throws ReclaimFailure {
         w.metrics().deleteFailed(className);
         w.events().post(volume, Events.WARNING, "VolumeFailedDelete", why);
+        Fields.of("volume", volume.getMetadata().getName(), "storageClass", className, "reason", why).log(LOG, Level.WARNING, "reclaim failed; retrying with backoff");
         throw new ReclaimFailure("volume " + volume.getMetadata().getName() + ": " + why);
-    }
-
-    /** The class's current parameters if it still exists, else what was decided when the volume was made. */
-    private OnDelete onDelete(PersistentVolume volume) throws VolumeService.RejectedException {
-        String className = volume.getSpec().getStorageClassName();
-        StorageClass storageClass = className == null ? null : w.storageClasses().get(className);
-        if (storageClass != null && w.provisionerName().equals(storageClass.getProvisioner())) {
-            return VolumeService.onDelete(storageClass.getParameters());
-        }
-        Map<String, String> a = volume.getMetadata().getAnnotations();
-        String remembered = a == null ? null : a.get(ClaimReconciler.ANN_ON_DELETE);
-        return VolumeService.onDelete(remembered == null ? Map.of() : Map.of(OnDelete.PARAM_ON_DELETE, remembered));
-    }
-
-    private static boolean released(PersistentVolume volume) {
-        String phase = volume.getStatus() == null ? null : volume.getStatus().getPhase();
-        return "Released".equals(phase) || "Failed".equals(phase);
     }
 
     private static String describe(Reclaimer.Outcome outcome) {

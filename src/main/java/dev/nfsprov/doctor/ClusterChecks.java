@@ -1,8 +1,12 @@
 package dev.nfsprov.doctor;
 
-import dev.nfsprov.controller.ProvisionerApp;
 import dev.nfsprov.pathtemplate.InvalidPathException;
 import dev.nfsprov.pathtemplate.PathTemplate;
+import dev.nfsprov.protocol.ApiErrors;
+import dev.nfsprov.protocol.ClaimRules;
+import dev.nfsprov.protocol.ClaimVerdict;
+import dev.nfsprov.protocol.Names;
+import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.reclaim.OnDelete;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Event;
@@ -28,8 +32,8 @@ public final class ClusterChecks {
     /** An nfsprov controller found as a Deployment: its namespace, name and configuration. */
     public record Controller(String namespace, String name, String provisioner, String nfsServer, String nfsPath, boolean ready) {}
 
-    /** (group, resource, verb) the controller needs; the same as the chart's ClusterRole. */
-    static final List<String[]> NEEDED = List.of(
+    /** (group, resource, verb) the controller needs cluster-wide: the chart's ClusterRole, which ChartIT holds it to. */
+    public static final List<String[]> NEEDED = List.of(
             new String[] {"", "persistentvolumeclaims", "list"}, new String[] {"", "persistentvolumeclaims", "watch"},
             new String[] {"", "persistentvolumes", "get"}, new String[] {"", "persistentvolumes", "list"},
             new String[] {"", "persistentvolumes", "watch"}, new String[] {"", "persistentvolumes", "create"},
@@ -38,10 +42,13 @@ public final class ClusterChecks {
             new String[] {"", "events", "create"});
 
     private final KubernetesClient client;
+    private final String configSource;
     private final List<Controller> controllers = new ArrayList<>();
 
-    public ClusterChecks(KubernetesClient client) {
+    /** configSource says where the client's configuration came from (a file, in-cluster), for error messages. */
+    public ClusterChecks(KubernetesClient client, String configSource) {
         this.client = client;
+        this.configSource = configSource;
     }
 
     public List<Controller> controllers() {
@@ -54,7 +61,8 @@ public final class ClusterChecks {
             var v = client.getKubernetesVersion();
             report.add(Check.ok("Kubernetes API", v.getGitVersion() + " at " + client.getMasterUrl()));
         } catch (KubernetesClientException e) {
-            report.add(Check.problem("Kubernetes API", describe(e), "check KUBECONFIG / --kubeconfig and that the API server is up"));
+            report.add(Check.problem("Kubernetes API", describe(e) + " (" + client.getMasterUrl() + ", from " + configSource + ")",
+                    "check --kubeconfig / KUBECONFIG / ~/.kube/config and that the API server is up"));
             return false;
         }
         permissions(report);
@@ -125,14 +133,14 @@ public final class ClusterChecks {
 
     /** A controller for this provisioner is working: a fresh Lease, or a ready Deployment. */
     private Optional<String> running(String provisioner, Map<String, Lease> leases) {
-        Lease l = leases.get(ProvisionerApp.leaseName(provisioner));
+        Lease l = leases.get(Names.leaseName(provisioner));
         if (l != null && fresh(l)) return Optional.of("Lease " + l.getMetadata().getNamespace() + "/" + l.getMetadata().getName() + " held by " + l.getSpec().getHolderIdentity());
         return controllers.stream().filter(c -> c.provisioner().equals(provisioner) && c.ready()).findFirst()
                 .map(c -> "Deployment " + c.namespace() + "/" + c.name() + " ready");
     }
 
     private void defaultClasses(List<StorageClass> classes, Report report) {
-        List<String> defaults = classes.stream().filter(dev.nfsprov.controller.StorageClasses::isDefault).map(c -> c.getMetadata().getName()).sorted().toList();
+        List<String> defaults = classes.stream().filter(Names::isDefault).map(c -> c.getMetadata().getName()).sorted().toList();
         if (defaults.size() == 1) report.add(Check.ok("default StorageClass", defaults.getFirst()));
         else if (defaults.isEmpty()) report.add(Check.problem("default StorageClass", "none: claims without storageClassName (as Kubeflow creates them) stay Pending",
                 "kubectl annotate storageclass nfs storageclass.kubernetes.io/is-default-class=true (or helm --set storageClass.defaultClass=true)"));
@@ -143,9 +151,9 @@ public final class ClusterChecks {
     /** Served by nfsprov: a Deployment says so, its Lease is held, or it has nfsprov's parameters. */
     private boolean nfsprovClass(StorageClass c, Map<String, Lease> leases) {
         Map<String, String> p = c.getParameters() == null ? Map.of() : c.getParameters();
-        Lease lease = leases.get(ProvisionerApp.leaseName(c.getProvisioner()));
+        Lease lease = leases.get(Names.leaseName(c.getProvisioner()));
         return controllers.stream().anyMatch(k -> k.provisioner().equals(c.getProvisioner())) || (lease != null && fresh(lease))
-                || p.containsKey("pathPattern") || p.containsKey("onDelete") || p.containsKey("archiveOnDelete");
+                || p.containsKey(VolumeService.PARAM_PATH_PATTERN) || p.containsKey(OnDelete.PARAM_ON_DELETE) || p.containsKey(OnDelete.PARAM_ARCHIVE_ON_DELETE);
     }
 
     private void classParameters(List<StorageClass> classes, Map<String, Lease> leases, Report report) {
@@ -154,7 +162,7 @@ public final class ClusterChecks {
             List<String> problems = new ArrayList<>();
             Map<String, String> p = c.getParameters() == null ? Map.of() : c.getParameters();
             try {
-                if (p.containsKey("pathPattern")) PathTemplate.parse(p.get("pathPattern"));
+                if (p.containsKey(VolumeService.PARAM_PATH_PATTERN)) PathTemplate.parse(p.get(VolumeService.PARAM_PATH_PATTERN));
             } catch (InvalidPathException e) {
                 problems.add("pathPattern: " + e.getMessage());
             }
@@ -186,7 +194,7 @@ public final class ClusterChecks {
                 report.add(Check.problem(title, "Deployment has no ready replica", "kubectl -n " + c.namespace() + " describe deployment " + c.name() + "; kubectl -n " + c.namespace() + " logs deploy/" + c.name()));
                 continue;
             }
-            Lease l = leases.get(ProvisionerApp.leaseName(c.provisioner()));
+            Lease l = leases.get(Names.leaseName(c.provisioner()));
             report.add(Check.ok(title, "ready, provisioner " + c.provisioner() + (l != null && fresh(l) ? ", leader " + l.getSpec().getHolderIdentity() : "")));
         }
     }
@@ -195,7 +203,7 @@ public final class ClusterChecks {
         var list = namespace == null ? client.persistentVolumeClaims().inAnyNamespace().list() : client.persistentVolumeClaims().inNamespace(namespace).list();
         Map<String, StorageClass> byName = new HashMap<>();
         classes.forEach(c -> byName.put(c.getMetadata().getName(), c));
-        Optional<String> defaultClass = classes.stream().filter(dev.nfsprov.controller.StorageClasses::isDefault).map(c -> c.getMetadata().getName()).findFirst();
+        Optional<String> defaultClass = classes.stream().filter(Names::isDefault).map(c -> c.getMetadata().getName()).findFirst();
         int pending = 0;
         for (PersistentVolumeClaim claim : list.getItems()) {
             String phase = claim.getStatus() == null ? "Pending" : claim.getStatus().getPhase();
@@ -219,13 +227,6 @@ public final class ClusterChecks {
             }
             return Check.warning(title, phase + ", binding to " + spec.getVolumeName() + " in progress", "wait a few seconds; if it stays, kubectl describe pvc -n " + ns + " " + name);
         }
-        if (spec.getSelector() != null) {
-            return Check.problem(title, "Pending: it has a selector, and dynamic provisioners do not provision claims with selectors",
-                    "remove spec.selector (delete and re-create the claim) or make a PersistentVolume that matches it");
-        }
-        if ("Block".equals(spec.getVolumeMode())) {
-            return Check.problem(title, "Pending: volumeMode Block; NFS provides Filesystem volumes only", "use volumeMode: Filesystem");
-        }
         String cls = spec.getStorageClassName();
         if (cls == null) {
             return defaultClass.map(d -> Check.warning(title, "Pending with no storageClassName; the PV controller assigns the default " + d + " shortly", "wait; or " + rebind))
@@ -239,13 +240,21 @@ public final class ClusterChecks {
         if (sc == null) {
             return Check.problem(title, "Pending: StorageClass \"" + cls + "\" does not exist", rebind + " (to move it to the default class)");
         }
-        var annotations = claim.getMetadata().getAnnotations() == null ? Map.<String, String>of() : claim.getMetadata().getAnnotations();
-        if ("WaitForFirstConsumer".equals(sc.getVolumeBindingMode()) && !annotations.containsKey("volume.kubernetes.io/selected-node")) {
-            return Check.warning(title, "Pending: class " + cls + " is WaitForFirstConsumer and no pod using the claim has been scheduled yet",
-                    "create the pod that uses it; the volume is made once the scheduler picks a node");
-        }
-        if ("kubernetes.io/no-provisioner".equals(sc.getProvisioner())) {
+        if (Names.NO_PROVISIONER.equals(sc.getProvisioner())) {
             return Check.problem(title, "Pending: class " + cls + " has no provisioner; it needs a pre-made PersistentVolume", rebind + " --storage-class NFS-CLASS");
+        }
+        // From here on, what the class's provisioner decides: the controller's own rules.
+        switch (ClaimRules.judge(claim, sc, sc.getProvisioner())) {
+            case ClaimVerdict.Wait w -> {
+                return Check.warning(title, "Pending: " + w.reason(), "create the Pod that uses it; the volume is made once the scheduler picks a node");
+            }
+            case ClaimVerdict.Reject r -> {
+                return Check.problem(title, "Pending: " + r.reason(), "delete and re-create the claim without it");
+            }
+            case ClaimVerdict.NotOurs n -> {
+                return Check.warning(title, "Pending: " + n.reason(), "kubectl describe pvc -n " + ns + " " + name);
+            }
+            case ClaimVerdict.Provision p -> { }
         }
         Optional<Event> failed = lastFailure(claim);
         if (running(sc.getProvisioner(), leases).isEmpty()) {
@@ -266,7 +275,7 @@ public final class ClusterChecks {
     }
 
     private static String describe(KubernetesClientException e) {
-        return dev.nfsprov.controller.ApiErrors.describeAny(e);
+        return ApiErrors.describeAny(e);
     }
 
 }

@@ -15,9 +15,6 @@ public final class Report {
         checks.add(c);
     }
 
-    public List<Check> checks() {
-        return List.copyOf(checks);
-    }
 
     public int exitCode() {
         if (checks.stream().anyMatch(c -> c.status() == Check.Status.PROBLEM)) return 2;

@@ -26,7 +26,6 @@ public final class NfsProbe {
     static final int OP_PUTROOTFH = 24;
     public static final long NFS4_OK = 0;
     public static final long NFS4ERR_NOENT = 2;
-    public static final long NFS4ERR_MINOR_VERS_MISMATCH = 10021;
 
     private final String host;
     private final int port;

@@ -93,10 +93,6 @@ public final class PathTemplate {
         };
     }
 
-    public String source() {
-        return source;
-    }
-
     @Override
     public String toString() {
         return source;

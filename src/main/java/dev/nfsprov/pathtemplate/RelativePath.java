@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * A directory path inside the share, as '/'-separated segments, each a real name: never empty, ".", "..",
- * or anything that decodes or normalises to one of those. Constructed only through {@link #of}.
+ * or anything that decodes or normalises to one of those. Every constructor checks; {@link #of} says why in words.
  */
 public record RelativePath(List<String> segments) {
 
@@ -18,6 +18,8 @@ public record RelativePath(List<String> segments) {
 
     public RelativePath {
         segments = List.copyOf(segments);
+        String why = problem(String.join("/", segments));
+        if (why != null) throw new InvalidPathException("directory path " + PathTemplate.quote(String.join("/", segments)) + " " + why);
     }
 
     public static RelativePath of(String path) {

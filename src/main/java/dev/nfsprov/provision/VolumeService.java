@@ -26,9 +26,9 @@ public final class VolumeService {
     public static final String ANN_GID = "k8s-sigs.io/nfs-directory-gid";
 
     /** A volume made on the share: where it is and what to do with it when its claim goes. */
-    public record Volume(RelativePath directory, String nfsPath, OnDelete onDelete) {}
+    public record Volume(String nfsPath, OnDelete onDelete) {}
 
-    /** Something wrong with the claim or its class: said to the claim's owner, not retried until it changes. */
+    /** Something wrong with the claim or its class: said once to the claim's owner, retried when either changes. */
     public static final class RejectedException extends Exception {
         public RejectedException(String message) {
             super(message);
@@ -88,7 +88,7 @@ public final class VolumeService {
             throw new RejectedException(e.getMessage());
         }
         share.createVolume(directory, settings);
-        return new Volume(directory, location.nfsPath(directory), onDelete);
+        return new Volume(location.nfsPath(directory), onDelete);
     }
 
     /** Reclaims the directory behind a volume's nfs server and path; refuses one that is not on this share. */

@@ -1,5 +1,6 @@
 package dev.nfsprov.rebind;
 
+import dev.nfsprov.protocol.Names;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -11,21 +12,16 @@ import java.util.Map;
 public final class ClaimRewrite {
     private ClaimRewrite() {}
 
-    /** Annotations set by controllers about the old binding attempt; carrying them over would mislead the new one. */
-    static boolean controllerOwned(String annotation) {
-        return annotation.startsWith("pv.kubernetes.io/")
-                || annotation.equals("volume.beta.kubernetes.io/storage-provisioner")
-                || annotation.equals("volume.kubernetes.io/storage-provisioner")
-                || annotation.equals("volume.kubernetes.io/selected-node");
-    }
-
-    /** targetClass null keeps the original's class as it was (for --restore). */
+    /**
+     * The claim with {@code targetClass}, or with its own class when {@code keepClass} (for --restore). Annotations
+     * the control plane set about the old binding attempt are dropped: carried over they would mislead the new one.
+     */
     public static PersistentVolumeClaim rewrite(PersistentVolumeClaim original, String targetClass, boolean keepClass) {
         var meta = original.getMetadata();
         Map<String, String> annotations = new LinkedHashMap<>();
         if (meta.getAnnotations() != null) {
             meta.getAnnotations().forEach((k, v) -> {
-                if (!controllerOwned(k)) annotations.put(k, v);
+                if (!Names.setByBinding(k)) annotations.put(k, v);
             });
         }
         var spec = new PersistentVolumeClaimBuilder(original).build().getSpec();

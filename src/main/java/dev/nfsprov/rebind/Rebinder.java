@@ -1,5 +1,7 @@
 package dev.nfsprov.rebind;
 
+import dev.nfsprov.protocol.ApiErrors;
+import dev.nfsprov.protocol.Names;
 import dev.nfsprov.faults.Faults;
 import dev.nfsprov.rebind.Plan.Action;
 import dev.nfsprov.rebind.Plan.ClaimView;
@@ -54,7 +56,7 @@ public final class Rebinder {
             }
             return requested;
         }
-        List<String> defaults = classes.stream().filter(dev.nfsprov.controller.StorageClasses::isDefault).map(c -> c.getMetadata().getName()).sorted().toList();
+        List<String> defaults = classes.stream().filter(Names::isDefault).map(c -> c.getMetadata().getName()).sorted().toList();
         if (defaults.isEmpty()) throw new RebindException("the cluster has no default StorageClass; name one with --storage-class");
         if (defaults.size() > 1) throw new RebindException("the cluster has " + defaults.size() + " default StorageClasses " + defaults + "; name one with --storage-class");
         return defaults.getFirst();

@@ -22,9 +22,6 @@ public final class Share {
         this.root = root.toAbsolutePath().normalize();
     }
 
-    public Path root() {
-        return root;
-    }
 
     /** Fails with a message an administrator can act on unless the mount path is a writable directory. */
     public void checkUsable() throws ShareException {

@@ -28,7 +28,7 @@ class LeaderElectionIT {
         String name = "nfsprov.dev/" + ns.name();
         String sc = ns.name() + "-ha";
         kube.storageClass(sc, name, Map.of("pathPattern", "${.PVC.namespace}-ha/${.PVC.name}"), "Delete", "Immediate");
-        String leaseName = dev.nfsprov.controller.ProvisionerApp.leaseName(name);
+        String leaseName = dev.nfsprov.protocol.Names.leaseName(name);
         Map<String, String> leaseNs = Map.of("POD_NAMESPACE", ns.name());
 
         try (var a = ProvisionerProcess.start(env, name, true, leaseNs); var b = ProvisionerProcess.start(env, name, true, leaseNs)) {

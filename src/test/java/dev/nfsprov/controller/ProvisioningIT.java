@@ -177,6 +177,24 @@ class ProvisioningIT {
         kube.awaitBound("bad-mode");
     }
 
+    @Test
+    void aTypoInPathPatternIsOneEventNotOnePerRetryAndFixingTheClassIsEnough() {
+        String cls = ns + "-typo";
+        kube.storageClass(cls, provisionerName, Map.of("pathPattern", "${.PVC.namspace}/${.PVC.name}"), "Delete", "Immediate");
+        kube.create(kube.claimBuilder("typo", cls));
+        kube.awaitEvent("typo", "ProvisioningFailed", "namspace");
+        // Transient errors back off from 1 s (1, 2, 4, 8 s...): a rejection retried that way would have posted 4 more by now.
+        Await.holdsFor("a single ProvisioningFailed event", Duration.ofSeconds(10), () -> kube.events("typo", "ProvisioningFailed").size() == 1);
+        assertThat(kube.events("typo", "ProvisioningFailed").getFirst().getMessage()).isEqualTo(
+                "failed to provision volume: StorageClass parameter pathPattern \"${.PVC.namspace}/${.PVC.name}\" has an unknown placeholder "
+                        + "${.PVC.namspace}; use ${.PVC.namespace}, ${.PVC.name}, ${.PVC.labels.KEY}, ${.PVC.annotations.KEY} or ${.PV.name}");
+        // A class's parameters are immutable: fixed by re-creating it, which the controller notices without a claim change.
+        env.client.storage().v1().storageClasses().withName(cls).delete();
+        Await.until("class " + cls + " gone", Duration.ofSeconds(30), () -> env.client.storage().v1().storageClasses().withName(cls).get() == null);
+        kube.storageClass(cls, provisionerName, Map.of("pathPattern", "${.PVC.namespace}/${.PVC.name}"), "Delete", "Immediate");
+        kube.awaitBound("typo");
+    }
+
     static TreeSet<String> tree(Path root) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
             return s.map(p -> root.relativize(p).toString()).collect(java.util.stream.Collectors.toCollection(TreeSet::new));

@@ -61,9 +61,23 @@ class ChartIT {
         String yaml = Chart.template("full", ns.name(), List.of("--set", "nfs.server=nfs.example", "--set", "nfs.mountOptions={nfsvers=4.2}",
                 "--set", "podDisruptionBudget.enabled=true", "--set", "storageClass.pathPattern=${.PVC.namespace}/${.PVC.name}",
                 "--set", "storageClass.onDelete=delete", "--set", "storageClass.name=full-" + ns.name(), "--set", "replicaCount=2"));
-        assertThat(yaml).contains("kind: PodDisruptionBudget").contains("kind: PersistentVolume\n").contains("pathPattern: \"${.PVC.namespace}/${.PVC.name}\"");
+        assertThat(yaml).contains("kind: PodDisruptionBudget").contains("kind: PersistentVolume\n").contains("pathPattern: ${.PVC.namespace}/${.PVC.name}\n");
         var dryRun = Chart.kubectl(ns.env(), yaml, "apply", "--dry-run=server", "-n", ns.name(), "-f", "-");
         assertThat(dryRun.exitCode()).as(dryRun.stderr()).isZero();
+    }
+
+    @Test
+    void doctorChecksExactlyTheVerbsOfTheChartsClusterRole(TestNamespace ns) {
+        var role = objects(ns.env(), Chart.template("verbs", ns.name(), Chart.GUIDE_VALUES)).stream()
+                .filter(io.fabric8.kubernetes.api.model.rbac.ClusterRole.class::isInstance)
+                .map(io.fabric8.kubernetes.api.model.rbac.ClusterRole.class::cast).findFirst().orElseThrow();
+        var granted = new java.util.TreeSet<String>();
+        for (var rule : role.getRules()) {
+            for (String g : rule.getApiGroups()) for (String r : rule.getResources()) for (String v : rule.getVerbs()) granted.add(g + "/" + r + "/" + v);
+        }
+        var checked = new java.util.TreeSet<String>();
+        for (String[] n : dev.nfsprov.doctor.ClusterChecks.NEEDED) checked.add(n[0] + "/" + n[1] + "/" + n[2]);
+        assertThat(checked).isEqualTo(granted);
     }
 
     @Test

@@ -147,7 +147,7 @@ class DoctorIT {
             assertThat(out).contains("✗ claim " + n + "/no-controller: Pending: no running controller for provisioner nfsprov.dev/nobody-runs-this");
             assertThat(out).contains("! claim " + n + "/waits: Pending: class " + n + "-wffc is WaitForFirstConsumer");
             assertThat(out).contains("✗ claim " + n + "/failed: Pending: provisioning failed: failed to provision volume: directory path \"../up\"");
-            assertThat(out).contains("✗ claim " + n + "/selector: Pending: it has a selector");
+            assertThat(out).contains("✗ claim " + n + "/selector: Pending: claims with spec.selector are not supported");
             assertThat(out).contains("✗ claim " + n + "/block: Pending: volumeMode Block");
             assertThat(out).contains("✗ claim " + n + "/ghost: Pending, bound to PersistentVolume pv-that-does-not-exist, which does not exist");
             assertThat(out).contains("✗ default StorageClass: none");

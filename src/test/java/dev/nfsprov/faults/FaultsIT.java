@@ -73,7 +73,7 @@ class FaultsIT {
         var kube = new Kube(env.client, ns.name());
         String provisioner = "nfsprov.dev/" + ns.name() + "-ha";
         kube.storageClass(ns.name() + "-ha", provisioner, Map.of(), "Delete", "Immediate");
-        String lease = dev.nfsprov.controller.ProvisionerApp.leaseName(provisioner);
+        String lease = dev.nfsprov.protocol.Names.leaseName(provisioner);
         int claims = FULL ? 200 : 40;
         Map<String, String> e = Map.of("POD_NAMESPACE", ns.name());
         try (var a = ProvisionerProcess.start(env, provisioner, true, e); var b = ProvisionerProcess.start(env, provisioner, true, e)) {

@@ -51,8 +51,30 @@ public final class TestEnvironment {
     }
 
     private static TestEnvironment start() {
-        Path state = REPO.resolve("target/testenv/run-" + ProcessHandle.current().pid());
-        var env = Map.of("NFSPROV_DEV_DIR", state.resolve("cluster").toString(), "NFSPROV_NFS_DIR", state.resolve("nfs").toString());
+        return start(REPO.resolve("target/testenv/run-" + ProcessHandle.current().pid()));
+    }
+
+    /**
+     * A control plane and NFS server of its own, for a test whose load (say 20,000 objects) must not reach the
+     * shared one; {@link #stop()} it when done (the JVM's exit stops it too).
+     */
+    public static TestEnvironment startSeparate(String name) {
+        return start(REPO.resolve("target/testenv/run-" + ProcessHandle.current().pid() + "-" + name));
+    }
+
+    /** Stops this environment's control plane and NFS server. */
+    public void stop() {
+        client.close();
+        Commands.run(envOf(stateDir), List.of(REPO.resolve("scripts/dev-nfs").toString(), "down"));
+        Commands.run(envOf(stateDir), List.of(REPO.resolve("scripts/dev-cluster").toString(), "down"));
+    }
+
+    private static Map<String, String> envOf(Path state) {
+        return Map.of("NFSPROV_DEV_DIR", state.resolve("cluster").toString(), "NFSPROV_NFS_DIR", state.resolve("nfs").toString());
+    }
+
+    private static TestEnvironment start(Path state) {
+        var env = envOf(state);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             Commands.run(env, List.of(REPO.resolve("scripts/dev-nfs").toString(), "down"));
             Commands.run(env, List.of(REPO.resolve("scripts/dev-cluster").toString(), "down"));

@@ -1,0 +1,73 @@
+package dev.nfsprov.protocol;
+
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
+
+import java.util.Map;
+
+/**
+ * The provisioner's decisions about a claim, each a predicate with a reason, as sig-storage-lib's controller makes
+ * them. The controller acts on the verdict; doctor prints it for Pending claims. Class parameters (pathPattern,
+ * onDelete, ...) are checked by {@link dev.nfsprov.provision.VolumeService}, which needs no Kubernetes types.
+ */
+public final class ClaimRules {
+    private ClaimRules() {}
+
+    /** Handed to this provisioner by the PV controller and still unbound: the claims the controller watches for. */
+    public static boolean handedTo(PersistentVolumeClaim claim, String provisioner) {
+        return notOurs(claim, provisioner) == null;
+    }
+
+    /** The verdict for a claim whose class (null if it does not exist) is {@code storageClass}. */
+    public static ClaimVerdict decide(PersistentVolumeClaim claim, StorageClass storageClass, String provisioner) {
+        String not = notOurs(claim, provisioner);
+        return not != null ? new ClaimVerdict.NotOurs(not) : judge(claim, storageClass, provisioner);
+    }
+
+    /**
+     * The verdict as if the PV controller had handed the claim to {@code provisioner} already: what doctor reports for
+     * a Pending claim of a class, before or after kube-controller-manager has annotated it.
+     */
+    public static ClaimVerdict judge(PersistentVolumeClaim claim, StorageClass storageClass, String provisioner) {
+        String className = claim.getSpec().getStorageClassName();
+        if (storageClass == null) return new ClaimVerdict.Reject("StorageClass \"" + className + "\" not found");
+        if (!provisioner.equals(storageClass.getProvisioner())) {
+            return new ClaimVerdict.NotOurs("its class " + className + " names provisioner " + storageClass.getProvisioner());
+        }
+        if (Names.WAIT_FOR_FIRST_CONSUMER.equals(storageClass.getVolumeBindingMode()) && !annotations(claim).containsKey(Names.ANN_SELECTED_NODE)) {
+            return new ClaimVerdict.Wait("class " + className + " is WaitForFirstConsumer and no Pod using the claim has been scheduled yet");
+        }
+        var spec = claim.getSpec();
+        if (spec.getSelector() != null) {
+            return new ClaimVerdict.Reject("claims with spec.selector are not supported: nfsprov creates a new volume for every "
+                    + "claim; remove the selector, or bind the claim to an existing PersistentVolume by name");
+        }
+        if ("Block".equals(spec.getVolumeMode())) {
+            return new ClaimVerdict.Reject("volumeMode Block is not supported: an NFS share provides Filesystem volumes only");
+        }
+        var requests = spec.getResources() == null ? null : spec.getResources().getRequests();
+        if (requests == null || requests.get("storage") == null) {
+            return new ClaimVerdict.Reject("the claim has no spec.resources.requests.storage");
+        }
+        return new ClaimVerdict.Provision();
+    }
+
+    private static String notOurs(PersistentVolumeClaim claim, String provisioner) {
+        if (claim.getMetadata().getDeletionTimestamp() != null) return "it is being deleted";
+        var spec = claim.getSpec();
+        if (spec == null) return "it has no spec";
+        if (spec.getVolumeName() != null && !spec.getVolumeName().isEmpty()) return "it is bound to volume " + spec.getVolumeName();
+        String phase = claim.getStatus() == null ? null : claim.getStatus().getPhase();
+        if (phase != null && !"Pending".equals(phase)) return "it is " + phase;
+        var a = annotations(claim);
+        if (!provisioner.equals(a.get(Names.ANN_STORAGE_PROVISIONER)) && !provisioner.equals(a.get(Names.ANN_BETA_STORAGE_PROVISIONER))) {
+            return "the PV controller has not handed it to " + provisioner;
+        }
+        return null;
+    }
+
+    private static Map<String, String> annotations(PersistentVolumeClaim claim) {
+        var a = claim.getMetadata().getAnnotations();
+        return a == null ? Map.of() : a;
+    }
+}

@@ -1,0 +1,47 @@
+package dev.nfsprov.protocol;
+
+import dev.nfsprov.provision.VolumeService;
+import dev.nfsprov.reclaim.OnDelete;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
+
+import java.util.Map;
+
+/** The provisioner's decisions about its volumes, each with a reason. */
+public final class VolumeRules {
+    private VolumeRules() {}
+
+    /** Made by this provisioner (or by nfs-subdir under the same name, which it takes over). */
+    public static boolean ours(PersistentVolume volume, String provisioner) {
+        var a = volume.getMetadata().getAnnotations();
+        return a != null && provisioner.equals(a.get(Names.ANN_PROVISIONED_BY));
+    }
+
+    /** The verdict for a volume whose class (null if it is gone) is {@code storageClass}. */
+    public static VolumeVerdict decide(PersistentVolume volume, StorageClass storageClass, String provisioner) {
+        String policy = volume.getSpec().getPersistentVolumeReclaimPolicy();
+        if (!"Delete".equals(policy)) {
+            return new VolumeVerdict.Keep("reclaim policy " + policy + ": the data is the administrator's to handle");
+        }
+        String phase = volume.getStatus() == null ? null : volume.getStatus().getPhase();
+        if ("Bound".equals(phase)) return new VolumeVerdict.Wait("it is still Bound; it is reclaimed once its claim is gone");
+        if (!"Released".equals(phase) && !"Failed".equals(phase)) {
+            return new VolumeVerdict.Keep("it was never bound (" + phase + "); its directory is kept");
+        }
+        try {
+            return new VolumeVerdict.Reclaim(onDelete(volume, storageClass, provisioner));
+        } catch (VolumeService.RejectedException e) {
+            return new VolumeVerdict.Reject(e.getMessage());
+        }
+    }
+
+    /** The class's current parameters if it is still this provisioner's, else what was decided when the volume was made. */
+    static OnDelete onDelete(PersistentVolume volume, StorageClass storageClass, String provisioner) throws VolumeService.RejectedException {
+        if (storageClass != null && provisioner.equals(storageClass.getProvisioner())) {
+            return VolumeService.onDelete(storageClass.getParameters());
+        }
+        Map<String, String> a = volume.getMetadata().getAnnotations();
+        String remembered = a == null ? null : a.get(Names.ANN_ON_DELETE);
+        return VolumeService.onDelete(remembered == null ? Map.of() : Map.of(OnDelete.PARAM_ON_DELETE, remembered));
+    }
+}
