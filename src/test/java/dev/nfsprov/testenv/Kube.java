@@ -46,7 +46,11 @@ public final class Kube {
     }
 
     public PersistentVolumeClaim awaitBound(String name) {
-        return Await.until("claim " + namespace + "/" + name + " Bound", BIND_TIMEOUT, () -> claim(name),
+        return awaitBound(name, BIND_TIMEOUT);
+    }
+
+    public PersistentVolumeClaim awaitBound(String name, Duration timeout) {
+        return Await.until("claim " + namespace + "/" + name + " Bound", timeout, () -> claim(name),
                 c -> c != null && c.getStatus() != null && "Bound".equals(c.getStatus().getPhase()));
     }
 

@@ -51,15 +51,15 @@ public final class TestEnvironment {
     }
 
     private static TestEnvironment start() {
-        return start(REPO.resolve("target/testenv/run-" + ProcessHandle.current().pid()));
+        return start(REPO.resolve("target/testenv/run-" + ProcessHandle.current().pid()), Map.of());
     }
 
     /**
      * A control plane and NFS server of its own, for a test whose load (say 20,000 objects) must not reach the
      * shared one; {@link #stop()} it when done (the JVM's exit stops it too).
      */
-    public static TestEnvironment startSeparate(String name) {
-        return start(REPO.resolve("target/testenv/run-" + ProcessHandle.current().pid() + "-" + name));
+    public static TestEnvironment startSeparate(String name, Map<String, String> extraEnv) {
+        return start(REPO.resolve("target/testenv/run-" + ProcessHandle.current().pid() + "-" + name), extraEnv);
     }
 
     /** Stops this environment's control plane and NFS server. */
@@ -73,8 +73,9 @@ public final class TestEnvironment {
         return Map.of("NFSPROV_DEV_DIR", state.resolve("cluster").toString(), "NFSPROV_NFS_DIR", state.resolve("nfs").toString());
     }
 
-    private static TestEnvironment start(Path state) {
-        var env = envOf(state);
+    private static TestEnvironment start(Path state, Map<String, String> extraEnv) {
+        var env = new HashMap<>(envOf(state));
+        env.putAll(extraEnv);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             Commands.run(env, List.of(REPO.resolve("scripts/dev-nfs").toString(), "down"));
             Commands.run(env, List.of(REPO.resolve("scripts/dev-cluster").toString(), "down"));
