@@ -1,17 +1,13 @@
 package dev.nfsprov.cli;
 
-import dev.nfsprov.net.HostPort;
-import dev.nfsprov.protocol.ApiErrors;
-import dev.nfsprov.protocol.Names;
 import dev.nfsprov.controller.ProvisionerApp;
 import dev.nfsprov.controller.ProvisionerSettings;
+import dev.nfsprov.net.HostPort;
+import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.provision.ShareLocation;
 import dev.nfsprov.share.DirectorySettings;
 import dev.nfsprov.share.Share;
 import dev.nfsprov.share.ShareException;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -19,43 +15,79 @@ import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code nfsprov controller}: the provisioner. Flags default to nfs-subdir-external-provisioner's environment variables. */
-@Command(name = "controller", mixinStandardHelpOptions = true,
-        description = "Run the provisioner: a directory on the NFS share and a PersistentVolume for every claim of its StorageClasses.")
+/**
+ * {@code nfsprov controller}: the provisioner. Flags default to nfs-subdir-external-provisioner's environment
+ * variables.
+ */
+@Command(
+        name = "controller",
+        mixinStandardHelpOptions = true,
+        description = "Run the provisioner: a directory on the NFS share and a PersistentVolume for every " + "claim "
+                + "of " + "its " + "StorageClasses.")
 final class ControllerCommand implements Callable<Integer> {
 
-    @Option(names = "--nfs-server", defaultValue = "${env:NFS_SERVER}", description = "NFS server, as written into each PV (env NFS_SERVER)")
+    @Option(
+            names = "--nfs-server",
+            defaultValue = "${env:NFS_SERVER}",
+            description = "NFS server, as written into each PV (env NFS_SERVER)")
     String nfsServer;
 
-    @Option(names = "--nfs-path", defaultValue = "${env:NFS_PATH}", description = "exported path on the server (env NFS_PATH)")
+    @Option(
+            names = "--nfs-path",
+            defaultValue = "${env:NFS_PATH}",
+            description = "exported path on the server (env NFS_PATH)")
     String nfsPath;
 
-    @Option(names = "--provisioner-name", defaultValue = "${env:PROVISIONER_NAME}",
+    @Option(
+            names = "--provisioner-name",
+            defaultValue = "${env:PROVISIONER_NAME}",
             description = "the name StorageClasses give as provisioner (env PROVISIONER_NAME)")
     String provisionerName;
 
-    @Option(names = "--leader-election", defaultValue = "${env:ENABLE_LEADER_ELECTION:-true}", arity = "1",
+    @Option(
+            names = "--leader-election",
+            defaultValue = "${env:ENABLE_LEADER_ELECTION:-true}",
+            arity = "1",
             description = "elect a leader on a Lease, so replicas are safe (env ENABLE_LEADER_ELECTION, default true)")
     String leaderElection;
 
-    @Option(names = "--mount-path", defaultValue = "${env:NFS_MOUNT_PATH:-/persistentvolumes}",
+    @Option(
+            names = "--mount-path",
+            defaultValue = "${env:NFS_MOUNT_PATH:-/persistentvolumes}",
             description = "where the share is mounted in this process (default /persistentvolumes)")
     Path mountPath;
 
-    @Option(names = "--default-mode", defaultValue = "${env:NFS_DEFAULT_MODE}", description = "mode of new directories (env NFS_DEFAULT_MODE, default 0777)")
+    @Option(
+            names = "--default-mode",
+            defaultValue = "${env:NFS_DEFAULT_MODE}",
+            description = "mode of new directories (env NFS_DEFAULT_MODE, default 0777)")
     String defaultMode;
 
-    @Option(names = "--default-uid", defaultValue = "${env:NFS_DEFAULT_UID}", description = "owner of new directories (env NFS_DEFAULT_UID)")
+    @Option(
+            names = "--default-uid",
+            defaultValue = "${env:NFS_DEFAULT_UID}",
+            description = "owner of new directories (env NFS_DEFAULT_UID)")
     String defaultUid;
 
-    @Option(names = "--default-gid", defaultValue = "${env:NFS_DEFAULT_GID}", description = "group of new directories (env NFS_DEFAULT_GID)")
+    @Option(
+            names = "--default-gid",
+            defaultValue = "${env:NFS_DEFAULT_GID}",
+            description = "group of new directories (env NFS_DEFAULT_GID)")
     String defaultGid;
 
-    @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file; in-cluster configuration when unset")
+    @Option(
+            names = "--kubeconfig",
+            defaultValue = "${env:KUBECONFIG}",
+            description = "kubeconfig file; in-cluster configuration when unset")
     Path kubeconfig;
 
-    @Option(names = "--metrics-address", defaultValue = "${env:METRICS_ADDRESS:-:8080}", description = "HOST:PORT for /metrics, /healthz, /readyz (default :8080)")
+    @Option(
+            names = "--metrics-address",
+            defaultValue = "${env:METRICS_ADDRESS:-:8080}",
+            description = "HOST:PORT for /metrics, /healthz, /readyz (default :8080)")
     String metricsAddress;
 
     @Option(names = "--log-format", defaultValue = "text", description = "text or json")
@@ -69,7 +101,8 @@ final class ControllerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!logFormat.equals("text") && !logFormat.equals("json")) throw new UserError("--log-format must be text or json, not \"" + logFormat + "\"");
+        if (!logFormat.equals("text") && !logFormat.equals("json"))
+            throw new UserError("--log-format must be text or json, not \"" + logFormat + "\"");
         Logging.configure(logFormat, logLevel);
         ProvisionerSettings settings = settings();
         var client = KubeClients.create(kubeconfig);
@@ -90,22 +123,29 @@ final class ControllerCommand implements Callable<Integer> {
     }
 
     ProvisionerSettings settings() {
-        if (blank(provisionerName)) throw new UserError("PROVISIONER_NAME (or --provisioner-name) is required, e.g. cluster.local/nfs-client");
-        if (blank(nfsServer)) throw new UserError("NFS_SERVER (or --nfs-server) is required: the NFS server's address as nodes reach it");
-        if (blank(nfsPath)) throw new UserError("NFS_PATH (or --nfs-path) is required: the exported path, e.g. /exported/path");
+        if (blank(provisionerName))
+            throw new UserError("PROVISIONER_NAME (or --provisioner-name) is required, e.g. cluster.local/nfs-client");
+        if (blank(nfsServer))
+            throw new UserError("NFS_SERVER (or --nfs-server) is required: the NFS server's address as nodes reach it");
+        if (blank(nfsPath))
+            throw new UserError("NFS_PATH (or --nfs-path) is required: the exported path, e.g. /exported/path");
         if (!provisionerName.matches("[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?")) {
-            throw new UserError("provisioner name \"" + provisionerName + "\" is not valid: use letters, digits, '-', '_', '.', '/'");
+            throw new UserError("provisioner name \"" + provisionerName
+                    + "\" is not valid: use letters, digits, '-', '_', '.', '/'");
         }
         boolean election = switch (leaderElection.strip().toLowerCase()) {
             case "true", "1", "yes" -> true;
             case "false", "0", "no" -> false;
-            default -> throw new UserError("ENABLE_LEADER_ELECTION (or --leader-election) must be true or false, not \"" + leaderElection + "\"");
+            default ->
+                throw new UserError("ENABLE_LEADER_ELECTION (or --leader-election) must be true or false, not \""
+                        + leaderElection + "\"");
         };
         ShareLocation location;
         DirectorySettings defaults;
         try {
             location = new ShareLocation(nfsServer.strip(), nfsPath.strip());
-            defaults = DirectorySettings.DEFAULT.with(emptyToNull(defaultMode), emptyToNull(defaultUid), emptyToNull(defaultGid), "NFS_DEFAULT_*");
+            defaults = DirectorySettings.DEFAULT.with(
+                    emptyToNull(defaultMode), emptyToNull(defaultUid), emptyToNull(defaultGid), "NFS_DEFAULT_*");
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
@@ -121,13 +161,16 @@ final class ControllerCommand implements Callable<Integer> {
             throw new UserError("--metrics-address must be HOST:PORT or :PORT: " + e.getMessage());
         }
         String namespace = firstNonBlank(System.getenv("POD_NAMESPACE"), inClusterNamespace(), "default");
-        String identity = firstNonBlank(System.getenv("POD_NAME"), hostname()) + "_" + UUID.randomUUID().toString().substring(0, 8);
-        return new ProvisionerSettings(provisionerName, location, mountPath, defaults, election, namespace, identity, metricsAddress, workers);
+        String identity = firstNonBlank(System.getenv("POD_NAME"), hostname()) + "_"
+                + UUID.randomUUID().toString().substring(0, 8);
+        return new ProvisionerSettings(
+                provisionerName, location, mountPath, defaults, election, namespace, identity, metricsAddress, workers);
     }
 
     private static String inClusterNamespace() {
         try {
-            return Files.readString(Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace")).strip();
+            return Files.readString(Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace"))
+                    .strip();
         } catch (IOException e) {
             return null;
         }

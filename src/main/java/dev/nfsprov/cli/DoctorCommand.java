@@ -1,43 +1,78 @@
 package dev.nfsprov.cli;
 
-import dev.nfsprov.net.HostPort;
-import dev.nfsprov.protocol.ApiErrors;
-import dev.nfsprov.protocol.Names;
 import dev.nfsprov.doctor.Check;
 import dev.nfsprov.doctor.ClusterChecks;
 import dev.nfsprov.doctor.NfsChecks;
 import dev.nfsprov.doctor.Report;
+import dev.nfsprov.net.HostPort;
+import dev.nfsprov.protocol.ApiErrors;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
-
 /** {@code nfsprov doctor}: why claims are Pending, and whether the NFS server is fit. */
-@Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = {"Explain every Pending claim and check the NFS server (reachable, NFSv4, export present).",
-                "Exit code: 0 all ok, 1 warnings only, 2 problems, 3 could not check."})
+@Command(
+        name = "doctor",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Explain every Pending claim and check the NFS server (reachable, NFSv4, export present).",
+            "Exit code: 0 all ok, 1 warnings only, 2 problems, 3 could not check."
+        })
 final class DoctorCommand implements Callable<Integer> {
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-    @Option(names = {"-n", "--namespace"}, description = "only claims in this namespace") String namespace;
-    @Option(names = {"-A", "--all-namespaces"}, description = "claims in every namespace (the default)") boolean all;
-    @Option(names = "--nfs-server", paramLabel = "HOST[:PORT]", description = "NFS server to check (default: from the nfsprov Deployment)") String nfsServer;
-    @Option(names = "--nfs-path", description = "exported path to look for (default: from the nfsprov Deployment)") String nfsPath;
-    @Option(names = "--only", description = "cluster or nfs") String only;
-    @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json") String output;
-    @Option(names = "--timeout", defaultValue = "3s", description = "bound for each network probe (default 3s)") String timeout;
-    @Option(names = "--portmapper-port", defaultValue = "111", description = "where to ask for NFSv3's MOUNT service (default 111)") int portmapperPort;
-    @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file") Path kubeconfig;
+    @Option(
+            names = {"-n", "--namespace"},
+            description = "only claims in this namespace")
+    String namespace;
+
+    @Option(
+            names = {"-A", "--all-namespaces"},
+            description = "claims in every namespace (the default)")
+    boolean all;
+
+    @Option(
+            names = "--nfs-server",
+            paramLabel = "HOST[:PORT]",
+            description = "NFS server to check (default: from the nfsprov Deployment)")
+    String nfsServer;
+
+    @Option(names = "--nfs-path", description = "exported path to look for (default: from the nfsprov Deployment)")
+    String nfsPath;
+
+    @Option(names = "--only", description = "cluster or nfs")
+    String only;
+
+    @Option(
+            names = {"-o", "--output"},
+            defaultValue = "text",
+            description = "text or json")
+    String output;
+
+    @Option(names = "--timeout", defaultValue = "3s", description = "bound for each network probe (default 3s)")
+    String timeout;
+
+    @Option(
+            names = "--portmapper-port",
+            defaultValue = "111",
+            description = "where to ask for NFSv3's MOUNT service (default 111)")
+    int portmapperPort;
+
+    @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file")
+    Path kubeconfig;
 
     @Override
     public Integer call() {
-        if (!output.equals("text") && !output.equals("json")) throw new UserError("-o must be text or json, not \"" + output + "\"");
-        if (only != null && !only.equals("cluster") && !only.equals("nfs")) throw new UserError("--only must be cluster or nfs, not \"" + only + "\"");
+        if (!output.equals("text") && !output.equals("json"))
+            throw new UserError("-o must be text or json, not \"" + output + "\"");
+        if (only != null && !only.equals("cluster") && !only.equals("nfs"))
+            throw new UserError("--only must be cluster or nfs, not \"" + only + "\"");
         if (namespace != null && all) throw new UserError("-n and -A cannot be used together");
         var probeTimeout = KubeClients.duration(timeout, "--timeout");
         var report = new Report();
@@ -46,7 +81,9 @@ final class DoctorCommand implements Callable<Integer> {
         if (!"nfs".equals(only)) {
             try (var client = KubeClients.create(kubeconfig)) {
                 var cluster = new ClusterChecks(client, KubeClients.source(kubeconfig));
-                if (cluster.run(namespace, report) && server == null && !cluster.controllers().isEmpty()) {
+                if (cluster.run(namespace, report)
+                        && server == null
+                        && !cluster.controllers().isEmpty()) {
                     var c = cluster.controllers().getFirst();
                     server = c.nfsServer();
                     if (path == null) path = c.nfsPath();
@@ -57,7 +94,8 @@ final class DoctorCommand implements Callable<Integer> {
         }
         if (!"cluster".equals(only)) {
             if (server == null) {
-                report.add(Check.unknown("NFS server", "no --nfs-server given and no nfsprov Deployment to read NFS_SERVER from"));
+                report.add(Check.unknown(
+                        "NFS server", "no --nfs-server given and no nfsprov Deployment to read NFS_SERVER from"));
             } else {
                 HostPort nfs;
                 try {
@@ -69,7 +107,8 @@ final class DoctorCommand implements Callable<Integer> {
             }
         }
         var out = spec.commandLine().getOut();
-        if (output.equals("json")) report.printJson(out); else report.printText(out);
+        if (output.equals("json")) report.printJson(out);
+        else report.printText(out);
         return report.exitCode();
     }
 }

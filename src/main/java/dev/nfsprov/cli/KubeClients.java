@@ -3,7 +3,6 @@ package dev.nfsprov.cli;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +17,10 @@ final class KubeClients {
             config = Config.autoConfigure(null);
         } else {
             try {
-                config = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toAbsolutePath().toString());
+                config = Config.fromKubeconfig(
+                        null,
+                        Files.readString(kubeconfig),
+                        kubeconfig.toAbsolutePath().toString());
             } catch (IOException e) {
                 throw new UserError("cannot read kubeconfig " + kubeconfig + ": " + e.getMessage());
             }

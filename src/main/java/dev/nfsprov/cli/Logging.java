@@ -41,19 +41,33 @@ final class Logging {
                         message += "\n" + sw;
                     }
                 }
-                String logger = r.getLoggerName() == null ? "" : r.getLoggerName().substring(r.getLoggerName().lastIndexOf('.') + 1);
+                String logger = r.getLoggerName() == null
+                        ? ""
+                        : r.getLoggerName().substring(r.getLoggerName().lastIndexOf('.') + 1);
                 var extra = new StringBuilder();
                 if (json) {
-                    if (fields != null) fields.values().forEach((k, v) -> extra.append(",\"").append(escape(k)).append("\":\"").append(escape(v)).append('"'));
-                    return "{\"time\":\"" + Instant.ofEpochMilli(r.getMillis()) + "\",\"level\":\"" + r.getLevel().getName()
-                            + "\",\"logger\":\"" + escape(logger) + "\",\"msg\":\"" + escape(message) + "\"" + extra + "}\n";
+                    if (fields != null)
+                        fields.values()
+                                .forEach((k, v) -> extra.append(",\"")
+                                        .append(escape(k))
+                                        .append("\":\"")
+                                        .append(escape(v))
+                                        .append('"'));
+                    return "{\"time\":\"" + Instant.ofEpochMilli(r.getMillis()) + "\",\"level\":\""
+                            + r.getLevel().getName() + "\",\"logger\":\"" + escape(logger) + "\",\"msg\":\""
+                            + escape(message) + "\"" + extra + "}\n";
                 }
                 // Text stays one line: values are escaped, and quoted when they hold a space.
-                if (fields != null) fields.values().forEach((k, v) -> {
-                    String e = escape(v);
-                    extra.append(' ').append(k).append('=').append(e.isEmpty() || e.contains(" ") ? "\"" + e + "\"" : e);
-                });
-                return Instant.ofEpochMilli(r.getMillis()) + " " + r.getLevel().getName() + " " + logger + ": " + escape(message) + extra + "\n";
+                if (fields != null)
+                    fields.values().forEach((k, v) -> {
+                        String e = escape(v);
+                        extra.append(' ')
+                                .append(k)
+                                .append('=')
+                                .append(e.isEmpty() || e.contains(" ") ? "\"" + e + "\"" : e);
+                    });
+                return Instant.ofEpochMilli(r.getMillis()) + " " + r.getLevel().getName() + " " + logger + ": "
+                        + escape(message) + extra + "\n";
             }
         });
         Logger root = Logger.getLogger("");
@@ -70,7 +84,8 @@ final class Logging {
                 case '\n' -> b.append("\\n");
                 case '\t' -> b.append("\\t");
                 default -> {
-                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c)); else b.append(c);
+                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                    else b.append(c);
                 }
             }
         }

@@ -4,7 +4,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The nfsprov command: {@code controller} runs the provisioner. */
-@Command(name = "nfsprov", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "nfsprov",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Dynamic NFS volume provisioner for Kubernetes.",
         subcommands = {ControllerCommand.class, RebindCommand.class, DoctorCommand.class})
 public final class Main {

@@ -1,5 +1,7 @@
 package dev.nfsprov.controller;
 
+import dev.nfsprov.faults.Faults;
+import dev.nfsprov.logging.Fields;
 import dev.nfsprov.pathtemplate.ClaimFacts;
 import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.protocol.ClaimRules;
@@ -8,8 +10,6 @@ import dev.nfsprov.protocol.Names;
 import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.provision.VolumeService.RejectedException;
 import dev.nfsprov.share.ShareException;
-import dev.nfsprov.faults.Faults;
-import dev.nfsprov.logging.Fields;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -24,14 +24,13 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-
 import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.Objects;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /**
  * Turns an unbound claim that names this provisioner into a directory on the share and a PersistentVolume
@@ -62,24 +61,30 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
 
     /** A change to a StorageClass re-examines the claims of that class (a fixed pathPattern, say). */
     @Override
-    public List<EventSource<?, PersistentVolumeClaim>> prepareEventSources(EventSourceContext<PersistentVolumeClaim> context) {
-        var config = InformerEventSourceConfiguration.from(StorageClass.class, PersistentVolumeClaim.class).withName("storageclasses")
+    public List<EventSource<?, PersistentVolumeClaim>> prepareEventSources(
+            EventSourceContext<PersistentVolumeClaim> context) {
+        var config = InformerEventSourceConfiguration.from(StorageClass.class, PersistentVolumeClaim.class)
+                .withName("storageclasses")
                 .withSecondaryToPrimaryMapper(sc -> context.getPrimaryCache()
-                        .list(c -> c.getSpec() != null && sc.getMetadata().getName().equals(c.getSpec().getStorageClassName()))
-                        .map(ResourceID::fromResource).collect(Collectors.toSet()))
+                        .list(c -> c.getSpec() != null
+                                && sc.getMetadata().getName().equals(c.getSpec().getStorageClassName()))
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
                 .build();
         return List.of(new InformerEventSource<>(config, context));
     }
 
     @Override
-    public UpdateControl<PersistentVolumeClaim> reconcile(PersistentVolumeClaim claim, Context<PersistentVolumeClaim> context)
-            throws ProvisioningFailure {
+    public UpdateControl<PersistentVolumeClaim> reconcile(
+            PersistentVolumeClaim claim, Context<PersistentVolumeClaim> context) throws ProvisioningFailure {
         String className = claim.getSpec() == null ? null : claim.getSpec().getStorageClassName();
-        StorageClass storageClass = className == null ? null : w.storageClasses().get(className);
+        StorageClass storageClass =
+                className == null ? null : w.storageClasses().get(className);
         return switch (ClaimRules.decide(claim, storageClass, w.provisionerName())) {
             case ClaimVerdict.NotOurs n -> UpdateControl.noUpdate();
             case ClaimVerdict.Wait wait -> {
-                Fields.of("claim", key(claim), "storageClass", className, "reason", wait.reason()).log(LOG, Level.FINE, "waiting");
+                Fields.of("claim", key(claim), "storageClass", className, "reason", wait.reason())
+                        .log(LOG, Level.FINE, "waiting");
                 yield UpdateControl.noUpdate();
             }
             case ClaimVerdict.Reject r -> rejected(claim, className, r.reason());
@@ -87,27 +92,43 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
         };
     }
 
-    private UpdateControl<PersistentVolumeClaim> provision(PersistentVolumeClaim claim, StorageClass storageClass) throws ProvisioningFailure {
+    private UpdateControl<PersistentVolumeClaim> provision(PersistentVolumeClaim claim, StorageClass storageClass)
+            throws ProvisioningFailure {
         String className = storageClass.getMetadata().getName();
         long start = System.nanoTime();
         String volumeName = "pvc-" + claim.getMetadata().getUid();
         try {
-            PersistentVolume existing = w.client().persistentVolumes().withName(volumeName).get();
+            PersistentVolume existing =
+                    w.client().persistentVolumes().withName(volumeName).get();
             if (existing != null) {
                 checkOwnedBy(existing, claim);
                 return UpdateControl.noUpdate(); // a previous attempt finished; the PV controller binds it
             }
-            w.events().post(claim, Events.NORMAL, "Provisioning",
-                    "External provisioner is provisioning volume for claim \"" + key(claim) + "\"");
-            var facts = new ClaimFacts(claim.getMetadata().getNamespace(), claim.getMetadata().getName(),
-                    claim.getMetadata().getLabels(), claim.getMetadata().getAnnotations(), volumeName);
+            w.events()
+                    .post(
+                            claim,
+                            Events.NORMAL,
+                            "Provisioning",
+                            "External provisioner is provisioning volume for claim \"" + key(claim) + "\"");
+            var facts = new ClaimFacts(
+                    claim.getMetadata().getNamespace(),
+                    claim.getMetadata().getName(),
+                    claim.getMetadata().getLabels(),
+                    claim.getMetadata().getAnnotations(),
+                    volumeName);
             var volume = w.volumes().provision(facts, storageClass.getParameters());
             Faults.point("after-directory");
             createVolume(volumeObject(claim, storageClass, volumeName, volume), claim);
             w.metrics().provisioned(className, start);
             rejections.forget(claim);
-            w.events().post(claim, Events.NORMAL, "ProvisioningSucceeded", "Successfully provisioned volume " + volumeName);
-            Fields.of("claim", key(claim), "volume", volumeName, "storageClass", className, "path", volume.nfsPath()).log(LOG, Level.INFO, "provisioned");
+            w.events()
+                    .post(
+                            claim,
+                            Events.NORMAL,
+                            "ProvisioningSucceeded",
+                            "Successfully provisioned volume " + volumeName);
+            Fields.of("claim", key(claim), "volume", volumeName, "storageClass", className, "path", volume.nfsPath())
+                    .log(LOG, Level.INFO, "provisioned");
             return UpdateControl.noUpdate();
         } catch (RejectedException e) {
             return rejected(claim, className, e.getMessage());
@@ -123,7 +144,8 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
         w.metrics().provisionFailed(className == null ? "" : className);
         if (rejections.isNew(claim, why)) {
             w.events().post(claim, Events.WARNING, "ProvisioningFailed", "failed to provision volume: " + why);
-            Fields.of("claim", key(claim), "storageClass", className, "reason", why).log(LOG, Level.WARNING, "rejected");
+            Fields.of("claim", key(claim), "storageClass", className, "reason", why)
+                    .log(LOG, Level.WARNING, "rejected");
         }
         return UpdateControl.<PersistentVolumeClaim>noUpdate().rescheduleAfter(REJECTED_RETRY);
     }
@@ -133,14 +155,16 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
             throws ProvisioningFailure {
         w.metrics().provisionFailed(className == null ? "" : className);
         w.events().post(claim, Events.WARNING, "ProvisioningFailed", "failed to provision volume: " + why);
-        Fields.of("claim", key(claim), "storageClass", className, "reason", why).log(LOG, Level.WARNING, "provisioning failed; retrying with backoff");
+        Fields.of("claim", key(claim), "storageClass", className, "reason", why)
+                .log(LOG, Level.WARNING, "provisioning failed; retrying with backoff");
         throw new ProvisioningFailure("claim " + key(claim) + ": " + why); // JOSDK retries with exponential backoff
     }
 
     private static void checkOwnedBy(PersistentVolume volume, PersistentVolumeClaim claim) throws RejectedException {
         var ref = volume.getSpec().getClaimRef();
         if (ref == null || !Objects.equals(ref.getUid(), claim.getMetadata().getUid())) {
-            throw new RejectedException("a PersistentVolume named " + volume.getMetadata().getName() + " exists and belongs to another claim");
+            throw new RejectedException("a PersistentVolume named "
+                    + volume.getMetadata().getName() + " exists and belongs to another claim");
         }
     }
 
@@ -150,36 +174,45 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
         } catch (KubernetesClientException e) {
             if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) throw e;
             // made by an earlier attempt whose answer we never saw: fine if it is this claim's
-            PersistentVolume existing = w.client().persistentVolumes().withName(volume.getMetadata().getName()).get();
+            PersistentVolume existing = w.client()
+                    .persistentVolumes()
+                    .withName(volume.getMetadata().getName())
+                    .get();
             if (existing == null) throw e;
             checkOwnedBy(existing, claim);
         }
     }
 
-    private PersistentVolume volumeObject(PersistentVolumeClaim claim, StorageClass storageClass, String volumeName,
-                                          VolumeService.Volume volume) {
+    private PersistentVolume volumeObject(
+            PersistentVolumeClaim claim, StorageClass storageClass, String volumeName, VolumeService.Volume volume) {
         Quantity size = claim.getSpec().getResources().getRequests().get("storage");
         String reclaimPolicy = storageClass.getReclaimPolicy() == null ? "Delete" : storageClass.getReclaimPolicy();
         return new PersistentVolumeBuilder()
                 .withNewMetadata()
-                    .withName(volumeName)
-                    .addToAnnotations(Names.ANN_PROVISIONED_BY, w.provisionerName())
-                    .addToAnnotations(Names.ANN_ON_DELETE, volume.onDelete().word())
-                    .withFinalizers(Names.FINALIZER)
+                .withName(volumeName)
+                .addToAnnotations(Names.ANN_PROVISIONED_BY, w.provisionerName())
+                .addToAnnotations(Names.ANN_ON_DELETE, volume.onDelete().word())
+                .withFinalizers(Names.FINALIZER)
                 .endMetadata()
                 .withNewSpec()
-                    .addToCapacity("storage", size)
-                    .withAccessModes(claim.getSpec().getAccessModes())
-                    .withPersistentVolumeReclaimPolicy(reclaimPolicy)
-                    .withStorageClassName(storageClass.getMetadata().getName())
-                    .withMountOptions(storageClass.getMountOptions())
-                    .withVolumeMode("Filesystem")
-                    .withNewNfs().withServer(w.volumes().location().server()).withPath(volume.nfsPath()).withReadOnly(false).endNfs()
-                    .withNewClaimRef()
-                        .withApiVersion("v1").withKind("PersistentVolumeClaim")
-                        .withNamespace(claim.getMetadata().getNamespace()).withName(claim.getMetadata().getName())
-                        .withUid(claim.getMetadata().getUid())
-                    .endClaimRef()
+                .addToCapacity("storage", size)
+                .withAccessModes(claim.getSpec().getAccessModes())
+                .withPersistentVolumeReclaimPolicy(reclaimPolicy)
+                .withStorageClassName(storageClass.getMetadata().getName())
+                .withMountOptions(storageClass.getMountOptions())
+                .withVolumeMode("Filesystem")
+                .withNewNfs()
+                .withServer(w.volumes().location().server())
+                .withPath(volume.nfsPath())
+                .withReadOnly(false)
+                .endNfs()
+                .withNewClaimRef()
+                .withApiVersion("v1")
+                .withKind("PersistentVolumeClaim")
+                .withNamespace(claim.getMetadata().getNamespace())
+                .withName(claim.getMetadata().getName())
+                .withUid(claim.getMetadata().getUid())
+                .endClaimRef()
                 .endSpec()
                 .build();
     }

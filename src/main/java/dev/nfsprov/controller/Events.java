@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-
 import java.time.Instant;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -25,8 +24,13 @@ final class Events implements AutoCloseable {
     private final KubernetesClient client;
     private final String component;
     private final String instance;
-    private final ThreadPoolExecutor executor = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(10_000), Thread.ofPlatform().name("events-", 0).daemon().factory(),
+    private final ThreadPoolExecutor executor = new ThreadPoolExecutor(
+            2,
+            2,
+            0,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(10_000),
+            Thread.ofPlatform().name("events-", 0).daemon().factory(),
             (task, pool) -> LOG.warning("event queue full; an event was dropped"));
 
     Events(KubernetesClient client, String component, String instance) {
@@ -36,23 +40,41 @@ final class Events implements AutoCloseable {
     }
 
     void post(HasMetadata about, String type, String reason, String message) {
-        String namespace = about.getMetadata().getNamespace() == null ? "default" : about.getMetadata().getNamespace();
+        String namespace = about.getMetadata().getNamespace() == null
+                ? "default"
+                : about.getMetadata().getNamespace();
         String now = Instant.now().toString();
         var event = new EventBuilder()
-                .withNewMetadata().withGenerateName(about.getMetadata().getName() + ".").withNamespace(namespace).endMetadata()
-                .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(about.getApiVersion()).withKind(about.getKind())
-                        .withNamespace(about.getMetadata().getNamespace()).withName(about.getMetadata().getName())
-                        .withUid(about.getMetadata().getUid()).withResourceVersion(about.getMetadata().getResourceVersion()).build())
-                .withType(type).withReason(reason).withMessage(message)
-                .withNewSource().withComponent(component).endSource()
-                .withReportingComponent(component).withReportingInstance(instance)
-                .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
+                .withNewMetadata()
+                .withGenerateName(about.getMetadata().getName() + ".")
+                .withNamespace(namespace)
+                .endMetadata()
+                .withInvolvedObject(new ObjectReferenceBuilder()
+                        .withApiVersion(about.getApiVersion())
+                        .withKind(about.getKind())
+                        .withNamespace(about.getMetadata().getNamespace())
+                        .withName(about.getMetadata().getName())
+                        .withUid(about.getMetadata().getUid())
+                        .withResourceVersion(about.getMetadata().getResourceVersion())
+                        .build())
+                .withType(type)
+                .withReason(reason)
+                .withMessage(message)
+                .withNewSource()
+                .withComponent(component)
+                .endSource()
+                .withReportingComponent(component)
+                .withReportingInstance(instance)
+                .withFirstTimestamp(now)
+                .withLastTimestamp(now)
+                .withCount(1)
                 .build();
         executor.execute(() -> {
             try {
                 client.v1().events().inNamespace(namespace).resource(event).create();
             } catch (KubernetesClientException e) {
-                LOG.warning("could not post event " + reason + " on " + about.getKind() + " " + about.getMetadata().getName() + ": " + e.getMessage());
+                LOG.warning("could not post event " + reason + " on " + about.getKind() + " "
+                        + about.getMetadata().getName() + ": " + e.getMessage());
             }
         });
     }

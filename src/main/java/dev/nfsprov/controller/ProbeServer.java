@@ -1,12 +1,11 @@
 package dev.nfsprov.controller;
 
-import dev.nfsprov.net.HostPort;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.nfsprov.net.HostPort;
 import io.javaoperatorsdk.operator.Operator;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -15,18 +15,36 @@ final class ProvisionMetrics {
     private final Histogram deleteDuration;
 
     ProvisionMetrics(PrometheusRegistry registry) {
-        provisioned = Counter.builder().name("controller_persistentvolumeclaim_provision_total")
-                .help("Number of persistent volumes successfully provisioned").labelNames("class").register(registry);
-        provisionFailed = Counter.builder().name("controller_persistentvolumeclaim_provision_failed_total")
-                .help("Number of persistent volume provision failures").labelNames("class").register(registry);
-        provisionDuration = Histogram.builder().name("controller_persistentvolumeclaim_provision_duration_seconds")
-                .help("Latency in seconds to provision persistent volumes").labelNames("class").register(registry);
-        deleted = Counter.builder().name("controller_persistentvolume_delete_total")
-                .help("Number of persistent volumes successfully deleted").labelNames("class").register(registry);
-        deleteFailed = Counter.builder().name("controller_persistentvolume_delete_failed_total")
-                .help("Number of persistent volume delete failures").labelNames("class").register(registry);
-        deleteDuration = Histogram.builder().name("controller_persistentvolume_delete_duration_seconds")
-                .help("Latency in seconds to delete persistent volumes").labelNames("class").register(registry);
+        provisioned = Counter.builder()
+                .name("controller_persistentvolumeclaim_provision_total")
+                .help("Number of persistent volumes successfully provisioned")
+                .labelNames("class")
+                .register(registry);
+        provisionFailed = Counter.builder()
+                .name("controller_persistentvolumeclaim_provision_failed_total")
+                .help("Number of persistent volume provision failures")
+                .labelNames("class")
+                .register(registry);
+        provisionDuration = Histogram.builder()
+                .name("controller_persistentvolumeclaim_provision_duration_seconds")
+                .help("Latency in seconds to provision persistent volumes")
+                .labelNames("class")
+                .register(registry);
+        deleted = Counter.builder()
+                .name("controller_persistentvolume_delete_total")
+                .help("Number of persistent volumes successfully deleted")
+                .labelNames("class")
+                .register(registry);
+        deleteFailed = Counter.builder()
+                .name("controller_persistentvolume_delete_failed_total")
+                .help("Number of persistent volume delete failures")
+                .labelNames("class")
+                .register(registry);
+        deleteDuration = Histogram.builder()
+                .name("controller_persistentvolume_delete_duration_seconds")
+                .help("Latency in seconds to delete persistent volumes")
+                .labelNames("class")
+                .register(registry);
     }
 
     void provisioned(String storageClass, long startNanos) {

@@ -7,14 +7,13 @@ import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Lister;
-import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -42,11 +41,16 @@ public final class ProvisionerApp implements AutoCloseable {
     }
 
     public void start() throws IOException {
-        var volumes = new VolumeService(new Share(settings.mountPath()), settings.share(), settings.directoryDefaults());
+        var volumes =
+                new VolumeService(new Share(settings.mountPath()), settings.share(), settings.directoryDefaults());
         var metrics = new ProvisionMetrics(registry);
         events = new Events(client, "nfsprov/" + settings.provisionerName(), settings.identity());
         storageClassInformer = client.storage().v1().storageClasses().runnableInformer(0);
-        storageClassInformer.start().toCompletableFuture().orTimeout(60, TimeUnit.SECONDS).join();
+        storageClassInformer
+                .start()
+                .toCompletableFuture()
+                .orTimeout(60, TimeUnit.SECONDS)
+                .join();
         Lister<StorageClass> classes = new Lister<>(storageClassInformer.getIndexer());
 
         operator = new Operator(o -> {
@@ -56,27 +60,47 @@ public final class ProvisionerApp implements AutoCloseable {
                     .withReconciliationTerminationTimeout(Duration.ofSeconds(3))
                     .withUseSSAToPatchPrimaryResource(false);
             if (settings.leaderElection()) {
-                o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(Names.leaseName(settings.provisionerName()),
-                        settings.leaseNamespace(), LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
-                        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE, LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
-                        settings.identity(), new LeaderCallbacks(() -> {}, this::lostLease, leader -> {}), false));
+                o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(
+                        Names.leaseName(settings.provisionerName()),
+                        settings.leaseNamespace(),
+                        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+                        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+                        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+                        settings.identity(),
+                        new LeaderCallbacks(() -> {}, this::lostLease, leader -> {}),
+                        false));
             }
         });
         var wiring = new Wiring(settings.provisionerName(), volumes, classes, client, events, metrics);
         var claims = new ClaimReconciler(wiring);
         // Initial lists come in pages, and only this provisioner's objects are cached in full (TrimmedItemStore).
-        operator.register(claims, c -> c.withName("claims").withGenerationAware(false).withRetry(retry())
-                .withItemStore(new TrimmedItemStore<>(claims::wanted, PersistentVolumeClaim::new)).withInformerListLimit(LIST_PAGE)
-                .withGenericFilter(claims::wanted));
+        operator.register(
+                claims,
+                c -> c.withName("claims")
+                        .withGenerationAware(false)
+                        .withRetry(retry())
+                        .withItemStore(new TrimmedItemStore<>(claims::wanted, PersistentVolumeClaim::new))
+                        .withInformerListLimit(LIST_PAGE)
+                        .withGenericFilter(claims::wanted));
         var pvs = new VolumeReconciler(wiring);
-        operator.register(pvs, c -> c.withName("volumes").withGenerationAware(false).withRetry(retry())
-                .withItemStore(new TrimmedItemStore<>(pvs::ours, PersistentVolume::new)).withInformerListLimit(LIST_PAGE)
-                .withFinalizer(Names.FINALIZER).withGenericFilter(pvs::ours));
+        operator.register(
+                pvs,
+                c -> c.withName("volumes")
+                        .withGenerationAware(false)
+                        .withRetry(retry())
+                        .withItemStore(new TrimmedItemStore<>(pvs::ours, PersistentVolume::new))
+                        .withInformerListLimit(LIST_PAGE)
+                        .withFinalizer(Names.FINALIZER)
+                        .withGenericFilter(pvs::ours));
         probes = ProbeServer.start(settings.metricsAddress(), registry, operator);
         operator.start();
         LOG.info(() -> "nfsprov controller started: provisioner " + settings.provisionerName() + ", share "
-                + settings.share().server() + ":" + settings.share().exportPath() + " mounted at " + settings.mountPath()
-                + (settings.leaderElection() ? ", leader election on Lease " + settings.leaseNamespace() + "/" + Names.leaseName(settings.provisionerName()) : ""));
+                + settings.share().server() + ":" + settings.share().exportPath() + " mounted at "
+                + settings.mountPath()
+                + (settings.leaderElection()
+                        ? ", leader election on Lease " + settings.leaseNamespace() + "/"
+                                + Names.leaseName(settings.provisionerName())
+                        : ""));
     }
 
     /**
@@ -92,7 +116,11 @@ public final class ProvisionerApp implements AutoCloseable {
 
     /** Backoff from 1 s doubling to 5 min, for as long as it takes: a claim is never given up on. */
     private static GenericRetry retry() {
-        return new GenericRetry().setInitialInterval(1000).setIntervalMultiplier(2).setMaxInterval(300_000).withoutMaxAttempts();
+        return new GenericRetry()
+                .setInitialInterval(1000)
+                .setIntervalMultiplier(2)
+                .setMaxInterval(300_000)
+                .withoutMaxAttempts();
     }
 
     @Override

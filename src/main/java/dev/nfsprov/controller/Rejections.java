@@ -1,13 +1,13 @@
 package dev.nfsprov.controller;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The last rejection said for each object, so the same reason is posted as an Event once and not on every look.
- * Bounded (least recently used first out): a flood of bad claims costs a fixed amount of memory, at worst a repeated Event.
+ * Bounded (least recently used first out): a flood of bad claims costs a fixed amount of memory, at worst a repeated
+ * Event.
  */
 final class Rejections {
     private static final int MAX = 10_000;

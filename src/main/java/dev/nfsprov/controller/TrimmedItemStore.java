@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
-
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -38,8 +37,13 @@ final class TrimmedItemStore<V extends HasMetadata> extends BasicItemStore<V> {
     private V identityOf(V item) {
         ObjectMeta m = item.getMetadata();
         V stub = empty.get();
-        stub.setMetadata(new ObjectMetaBuilder().withName(m.getName()).withNamespace(m.getNamespace()).withUid(m.getUid())
-                .withResourceVersion(m.getResourceVersion()).withDeletionTimestamp(m.getDeletionTimestamp()).build());
+        stub.setMetadata(new ObjectMetaBuilder()
+                .withName(m.getName())
+                .withNamespace(m.getNamespace())
+                .withUid(m.getUid())
+                .withResourceVersion(m.getResourceVersion())
+                .withDeletionTimestamp(m.getDeletionTimestamp())
+                .build());
         return stub;
     }
 }

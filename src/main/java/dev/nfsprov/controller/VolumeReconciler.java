@@ -1,13 +1,13 @@
 package dev.nfsprov.controller;
 
+import dev.nfsprov.faults.Faults;
+import dev.nfsprov.logging.Fields;
 import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.protocol.VolumeRules;
 import dev.nfsprov.protocol.VolumeVerdict;
 import dev.nfsprov.reclaim.OnDelete;
 import dev.nfsprov.reclaim.Reclaimer;
 import dev.nfsprov.share.ShareException;
-import dev.nfsprov.faults.Faults;
-import dev.nfsprov.logging.Fields;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -16,7 +16,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -44,7 +43,10 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
     public UpdateControl<PersistentVolume> reconcile(PersistentVolume volume, Context<PersistentVolume> context) {
         var verdict = verdict(volume);
         if (verdict instanceof VolumeVerdict.Reclaim) {
-            w.client().persistentVolumes().withName(volume.getMetadata().getName()).delete(); // cleanup() does the rest
+            w.client()
+                    .persistentVolumes()
+                    .withName(volume.getMetadata().getName())
+                    .delete(); // cleanup() does the rest
         } else if (verdict instanceof VolumeVerdict.Reject r && rejections.isNew(volume, r.reason())) {
             w.events().post(volume, Events.WARNING, "VolumeFailedDelete", r.reason());
             return UpdateControl.<PersistentVolume>noUpdate().rescheduleAfter(ClaimReconciler.REJECTED_RETRY);
@@ -55,16 +57,20 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
     @Override
     public DeleteControl cleanup(PersistentVolume volume, Context<PersistentVolume> context) throws ReclaimFailure {
         String name = volume.getMetadata().getName();
-        String className = volume.getSpec().getStorageClassName() == null ? "" : volume.getSpec().getStorageClassName();
+        String className = volume.getSpec().getStorageClassName() == null
+                ? ""
+                : volume.getSpec().getStorageClassName();
         return switch (verdict(volume)) {
             case VolumeVerdict.Keep keep -> {
-                Fields.of("volume", name, "storageClass", className, "reason", keep.reason()).log(LOG, Level.INFO, "volume deleted; directory kept");
+                Fields.of("volume", name, "storageClass", className, "reason", keep.reason())
+                        .log(LOG, Level.INFO, "volume deleted; directory kept");
                 yield DeleteControl.defaultDelete();
             }
             case VolumeVerdict.Wait wait -> DeleteControl.noFinalizerRemoval(); // still in use
             case VolumeVerdict.Reject r -> {
                 w.metrics().deleteFailed(className);
-                if (rejections.isNew(volume, r.reason())) w.events().post(volume, Events.WARNING, "VolumeFailedDelete", r.reason());
+                if (rejections.isNew(volume, r.reason()))
+                    w.events().post(volume, Events.WARNING, "VolumeFailedDelete", r.reason());
                 yield DeleteControl.noFinalizerRemoval().rescheduleAfter(ClaimReconciler.REJECTED_RETRY);
             }
             case VolumeVerdict.Reclaim reclaim -> reclaim(volume, className, reclaim.onDelete());
@@ -80,7 +86,8 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
             Reclaimer.Outcome outcome = w.volumes().reclaim(nfs.getServer(), nfs.getPath(), action);
             Faults.point("after-reclaim");
             w.metrics().deleted(className, start);
-            Fields.of("volume", name, "storageClass", className, "outcome", describe(outcome)).log(LOG, Level.INFO, "reclaimed");
+            Fields.of("volume", name, "storageClass", className, "outcome", describe(outcome))
+                    .log(LOG, Level.INFO, "reclaimed");
             return DeleteControl.defaultDelete();
         } catch (ShareException e) {
             return failed(volume, className, e.getMessage());
@@ -91,14 +98,17 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
 
     private VolumeVerdict verdict(PersistentVolume volume) {
         String className = volume.getSpec().getStorageClassName();
-        StorageClass storageClass = className == null || className.isEmpty() ? null : w.storageClasses().get(className);
+        StorageClass storageClass = className == null || className.isEmpty()
+                ? null
+                : w.storageClasses().get(className);
         return VolumeRules.decide(volume, storageClass, w.provisionerName());
     }
 
     private DeleteControl failed(PersistentVolume volume, String className, String why) throws ReclaimFailure {
         w.metrics().deleteFailed(className);
         w.events().post(volume, Events.WARNING, "VolumeFailedDelete", why);
-        Fields.of("volume", volume.getMetadata().getName(), "storageClass", className, "reason", why).log(LOG, Level.WARNING, "reclaim failed; retrying with backoff");
+        Fields.of("volume", volume.getMetadata().getName(), "storageClass", className, "reason", why)
+                .log(LOG, Level.WARNING, "reclaim failed; retrying with backoff");
         throw new ReclaimFailure("volume " + volume.getMetadata().getName() + ": " + why);
     }
 

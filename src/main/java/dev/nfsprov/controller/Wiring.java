@@ -6,5 +6,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.cache.Lister;
 
 /** What both reconcilers are given: the storage logic, the StorageClass cache, the client, events and metrics. */
-record Wiring(String provisionerName, VolumeService volumes, Lister<StorageClass> storageClasses, KubernetesClient client,
-              Events events, ProvisionMetrics metrics) {}
+record Wiring(
+        String provisionerName,
+        VolumeService volumes,
+        Lister<StorageClass> storageClasses,
+        KubernetesClient client,
+        Events events,
+        ProvisionMetrics metrics) {}

@@ -4,7 +4,10 @@ package dev.nfsprov.doctor;
 public record Check(Status status, String title, String detail, String fix) {
 
     public enum Status {
-        OK("✓"), WARNING("!"), PROBLEM("✗"), UNKNOWN("?");
+        OK("✓"),
+        WARNING("!"),
+        PROBLEM("✗"),
+        UNKNOWN("?");
 
         final String mark;
 

@@ -17,7 +17,6 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -30,15 +29,23 @@ import java.util.Optional;
 public final class ClusterChecks {
 
     /** An nfsprov controller found as a Deployment: its namespace, name and configuration. */
-    public record Controller(String namespace, String name, String provisioner, String nfsServer, String nfsPath, boolean ready) {}
+    public record Controller(
+            String namespace, String name, String provisioner, String nfsServer, String nfsPath, boolean ready) {}
 
-    /** (group, resource, verb) the controller needs cluster-wide: the chart's ClusterRole, which ChartIT holds it to. */
+    /**
+     * (group, resource, verb) the controller needs cluster-wide: the chart's ClusterRole, which ChartIT holds it to.
+     */
     public static final List<String[]> NEEDED = List.of(
-            new String[] {"", "persistentvolumeclaims", "list"}, new String[] {"", "persistentvolumeclaims", "watch"},
-            new String[] {"", "persistentvolumes", "get"}, new String[] {"", "persistentvolumes", "list"},
-            new String[] {"", "persistentvolumes", "watch"}, new String[] {"", "persistentvolumes", "create"},
-            new String[] {"", "persistentvolumes", "delete"}, new String[] {"", "persistentvolumes", "patch"},
-            new String[] {"storage.k8s.io", "storageclasses", "list"}, new String[] {"storage.k8s.io", "storageclasses", "watch"},
+            new String[] {"", "persistentvolumeclaims", "list"},
+            new String[] {"", "persistentvolumeclaims", "watch"},
+            new String[] {"", "persistentvolumes", "get"},
+            new String[] {"", "persistentvolumes", "list"},
+            new String[] {"", "persistentvolumes", "watch"},
+            new String[] {"", "persistentvolumes", "create"},
+            new String[] {"", "persistentvolumes", "delete"},
+            new String[] {"", "persistentvolumes", "patch"},
+            new String[] {"storage.k8s.io", "storageclasses", "list"},
+            new String[] {"storage.k8s.io", "storageclasses", "watch"},
             new String[] {"", "events", "create"});
 
     private final KubernetesClient client;
@@ -61,12 +68,15 @@ public final class ClusterChecks {
             var v = client.getKubernetesVersion();
             report.add(Check.ok("Kubernetes API", v.getGitVersion() + " at " + client.getMasterUrl()));
         } catch (KubernetesClientException e) {
-            report.add(Check.problem("Kubernetes API", describe(e) + " (" + client.getMasterUrl() + ", from " + configSource + ")",
+            report.add(Check.problem(
+                    "Kubernetes API",
+                    describe(e) + " (" + client.getMasterUrl() + ", from " + configSource + ")",
                     "check --kubeconfig / KUBECONFIG / ~/.kube/config and that the API server is up"));
             return false;
         }
         permissions(report);
-        List<StorageClass> classes = client.storage().v1().storageClasses().list().getItems();
+        List<StorageClass> classes =
+                client.storage().v1().storageClasses().list().getItems();
         findControllers(report);
         Map<String, Lease> leases = leases();
         defaultClasses(classes, report);
@@ -79,26 +89,49 @@ public final class ClusterChecks {
     private void permissions(Report report) {
         List<String> missing = new ArrayList<>();
         for (String[] n : NEEDED) {
-            var review = client.authorization().v1().selfSubjectAccessReview().create(new SelfSubjectAccessReviewBuilder()
-                    .withNewSpec().withNewResourceAttributes().withGroup(n[0]).withResource(n[1]).withVerb(n[2]).endResourceAttributes()
-                    .endSpec().build());
+            var review = client.authorization()
+                    .v1()
+                    .selfSubjectAccessReview()
+                    .create(new SelfSubjectAccessReviewBuilder()
+                            .withNewSpec()
+                            .withNewResourceAttributes()
+                            .withGroup(n[0])
+                            .withResource(n[1])
+                            .withVerb(n[2])
+                            .endResourceAttributes()
+                            .endSpec()
+                            .build());
             if (!Boolean.TRUE.equals(review.getStatus().getAllowed())) missing.add(n[2] + " " + n[1]);
         }
-        if (missing.isEmpty()) report.add(Check.ok("permissions", "this identity may do everything the nfsprov controller does"));
-        else report.add(Check.warning("permissions", "this identity may not: " + String.join(", ", missing),
-                "fine for an administrator's read-only look; the controller's ServiceAccount needs them (the chart's ClusterRole)"));
+        if (missing.isEmpty())
+            report.add(Check.ok("permissions", "this identity may do everything the nfsprov controller does"));
+        else
+            report.add(Check.warning(
+                    "permissions",
+                    "this identity may not: " + String.join(", ", missing),
+                    "fine for an administrator's read-only look; the controller's ServiceAccount " + "needs " + "them "
+                            + "(the " + "chart's " + "ClusterRole)"));
     }
 
     private void findControllers(Report report) {
         try {
-            for (Deployment d : client.apps().deployments().inAnyNamespace().list().getItems()) {
+            for (Deployment d :
+                    client.apps().deployments().inAnyNamespace().list().getItems()) {
                 for (var c : d.getSpec().getTemplate().getSpec().getContainers()) {
                     Map<String, String> env = new HashMap<>();
-                    if (c.getEnv() != null) for (EnvVar e : c.getEnv()) if (e.getValue() != null) env.put(e.getName(), e.getValue());
+                    if (c.getEnv() != null)
+                        for (EnvVar e : c.getEnv()) if (e.getValue() != null) env.put(e.getName(), e.getValue());
                     if (env.containsKey("PROVISIONER_NAME") && env.containsKey("NFS_SERVER")) {
-                        boolean ready = d.getStatus() != null && d.getStatus().getReadyReplicas() != null && d.getStatus().getReadyReplicas() > 0;
-                        controllers.add(new Controller(d.getMetadata().getNamespace(), d.getMetadata().getName(), env.get("PROVISIONER_NAME"),
-                                env.get("NFS_SERVER"), env.get("NFS_PATH"), ready));
+                        boolean ready = d.getStatus() != null
+                                && d.getStatus().getReadyReplicas() != null
+                                && d.getStatus().getReadyReplicas() > 0;
+                        controllers.add(new Controller(
+                                d.getMetadata().getNamespace(),
+                                d.getMetadata().getName(),
+                                env.get("PROVISIONER_NAME"),
+                                env.get("NFS_SERVER"),
+                                env.get("NFS_PATH"),
+                                ready));
                     }
                 }
             }
@@ -110,7 +143,8 @@ public final class ClusterChecks {
     private Map<String, Lease> leases() {
         Map<String, Lease> byName = new HashMap<>();
         try {
-            for (Lease l : client.leases().inAnyNamespace().list().getItems()) byName.merge(l.getMetadata().getName(), l, ClusterChecks::fresher);
+            for (Lease l : client.leases().inAnyNamespace().list().getItems())
+                byName.merge(l.getMetadata().getName(), l, ClusterChecks::fresher);
         } catch (KubernetesClientException e) {
             // without Leases, controller health comes from Deployments alone
         }
@@ -122,47 +156,73 @@ public final class ClusterChecks {
     }
 
     private static ZonedDateTime renew(Lease l) {
-        return l.getSpec().getRenewTime() == null ? ZonedDateTime.parse("1970-01-01T00:00:00Z") : l.getSpec().getRenewTime();
+        return l.getSpec().getRenewTime() == null
+                ? ZonedDateTime.parse("1970-01-01T00:00:00Z")
+                : l.getSpec().getRenewTime();
     }
 
     static boolean fresh(Lease l) {
-        int duration = l.getSpec().getLeaseDurationSeconds() == null ? 15 : l.getSpec().getLeaseDurationSeconds();
-        return l.getSpec().getHolderIdentity() != null && !l.getSpec().getHolderIdentity().isEmpty()
+        int duration =
+                l.getSpec().getLeaseDurationSeconds() == null ? 15 : l.getSpec().getLeaseDurationSeconds();
+        return l.getSpec().getHolderIdentity() != null
+                && !l.getSpec().getHolderIdentity().isEmpty()
                 && renew(l).plusSeconds(duration + 5).isAfter(ZonedDateTime.now());
     }
 
     /** A controller for this provisioner is working: a fresh Lease, or a ready Deployment. */
     private Optional<String> running(String provisioner, Map<String, Lease> leases) {
         Lease l = leases.get(Names.leaseName(provisioner));
-        if (l != null && fresh(l)) return Optional.of("Lease " + l.getMetadata().getNamespace() + "/" + l.getMetadata().getName() + " held by " + l.getSpec().getHolderIdentity());
-        return controllers.stream().filter(c -> c.provisioner().equals(provisioner) && c.ready()).findFirst()
+        if (l != null && fresh(l))
+            return Optional.of("Lease " + l.getMetadata().getNamespace() + "/"
+                    + l.getMetadata().getName() + " held by " + l.getSpec().getHolderIdentity());
+        return controllers.stream()
+                .filter(c -> c.provisioner().equals(provisioner) && c.ready())
+                .findFirst()
                 .map(c -> "Deployment " + c.namespace() + "/" + c.name() + " ready");
     }
 
     private void defaultClasses(List<StorageClass> classes, Report report) {
-        List<String> defaults = classes.stream().filter(Names::isDefault).map(c -> c.getMetadata().getName()).sorted().toList();
+        List<String> defaults = classes.stream()
+                .filter(Names::isDefault)
+                .map(c -> c.getMetadata().getName())
+                .sorted()
+                .toList();
         if (defaults.size() == 1) report.add(Check.ok("default StorageClass", defaults.getFirst()));
-        else if (defaults.isEmpty()) report.add(Check.problem("default StorageClass", "none: claims without storageClassName (as Kubeflow creates them) stay Pending",
-                "kubectl annotate storageclass nfs storageclass.kubernetes.io/is-default-class=true (or helm --set storageClass.defaultClass=true)"));
-        else report.add(Check.problem("default StorageClass", defaults.size() + " defaults " + defaults + ": which one a new claim gets is not what you chose",
-                "keep one: kubectl annotate storageclass NAME storageclass.kubernetes.io/is-default-class-"));
+        else if (defaults.isEmpty())
+            report.add(Check.problem(
+                    "default StorageClass",
+                    "none: claims without storageClassName (as Kubeflow creates them) stay Pending",
+                    "kubectl annotate storageclass nfs " + "storageclass.kubernetes.io/is-default-class=true " + "(or "
+                            + "helm " + "--set " + "storageClass.defaultClass=true)"));
+        else
+            report.add(Check.problem(
+                    "default StorageClass",
+                    defaults.size() + " defaults " + defaults + ": which one a new claim gets is not what you chose",
+                    "keep one: kubectl annotate storageclass NAME storageclass.kubernetes.io/is-default-class-"));
     }
 
     /** Served by nfsprov: a Deployment says so, its Lease is held, or it has nfsprov's parameters. */
     private boolean nfsprovClass(StorageClass c, Map<String, Lease> leases) {
         Map<String, String> p = c.getParameters() == null ? Map.of() : c.getParameters();
         Lease lease = leases.get(Names.leaseName(c.getProvisioner()));
-        return controllers.stream().anyMatch(k -> k.provisioner().equals(c.getProvisioner())) || (lease != null && fresh(lease))
-                || p.containsKey(VolumeService.PARAM_PATH_PATTERN) || p.containsKey(OnDelete.PARAM_ON_DELETE) || p.containsKey(OnDelete.PARAM_ARCHIVE_ON_DELETE);
+        return controllers.stream().anyMatch(k -> k.provisioner().equals(c.getProvisioner()))
+                || (lease != null && fresh(lease))
+                || p.containsKey(VolumeService.PARAM_PATH_PATTERN)
+                || p.containsKey(OnDelete.PARAM_ON_DELETE)
+                || p.containsKey(OnDelete.PARAM_ARCHIVE_ON_DELETE);
     }
 
     private void classParameters(List<StorageClass> classes, Map<String, Lease> leases, Report report) {
-        for (StorageClass c : classes.stream().filter(c -> nfsprovClass(c, leases)).sorted(Comparator.comparing(x -> x.getMetadata().getName())).toList()) {
+        for (StorageClass c : classes.stream()
+                .filter(c -> nfsprovClass(c, leases))
+                .sorted(Comparator.comparing(x -> x.getMetadata().getName()))
+                .toList()) {
             String title = "StorageClass " + c.getMetadata().getName();
             List<String> problems = new ArrayList<>();
             Map<String, String> p = c.getParameters() == null ? Map.of() : c.getParameters();
             try {
-                if (p.containsKey(VolumeService.PARAM_PATH_PATTERN)) PathTemplate.parse(p.get(VolumeService.PARAM_PATH_PATTERN));
+                if (p.containsKey(VolumeService.PARAM_PATH_PATTERN))
+                    PathTemplate.parse(p.get(VolumeService.PARAM_PATH_PATTERN));
             } catch (InvalidPathException e) {
                 problems.add("pathPattern: " + e.getMessage());
             }
@@ -172,17 +232,27 @@ public final class ClusterChecks {
                 problems.add(e.getMessage());
             }
             if (!problems.isEmpty()) {
-                report.add(Check.problem(title, String.join("; ", problems), "StorageClass parameters cannot be edited: delete and re-create the class with fixed parameters"));
+                report.add(Check.problem(
+                        title,
+                        String.join("; ", problems),
+                        "StorageClass parameters cannot be edited: delete and re-create the " + "class " + "with "
+                                + "fixed " + "parameters"));
                 continue;
             }
             List<String> mount = c.getMountOptions() == null ? List.of() : c.getMountOptions();
             if (mount.stream().noneMatch(o -> o.startsWith("nfsvers=") || o.startsWith("vers="))) {
-                report.add(Check.warning(title, "mountOptions name no NFS version: nodes may mount with NFSv3 (" + NfsChecks.V3_REASONS + ")",
+                report.add(Check.warning(
+                        title,
+                        "mountOptions name no NFS version: nodes may mount with NFSv3 (" + NfsChecks.V3_REASONS + ")",
                         "re-create the class with mountOptions: [nfsvers=4.1]"));
             } else if (mount.stream().anyMatch(o -> o.matches("(nfs)?vers=3.*"))) {
-                report.add(Check.warning(title, "mounts with NFSv3: " + NfsChecks.V3_REASONS, "re-create the class with mountOptions: [nfsvers=4.1]"));
+                report.add(Check.warning(
+                        title,
+                        "mounts with NFSv3: " + NfsChecks.V3_REASONS,
+                        "re-create the class with mountOptions: [nfsvers=4.1]"));
             } else {
-                report.add(Check.ok(title, "provisioner " + c.getProvisioner() + ", parameters valid, mountOptions " + mount));
+                report.add(Check.ok(
+                        title, "provisioner " + c.getProvisioner() + ", parameters valid, mountOptions " + mount));
             }
         }
     }
@@ -191,30 +261,49 @@ public final class ClusterChecks {
         for (Controller c : controllers) {
             String title = "controller " + c.namespace() + "/" + c.name();
             if (!c.ready()) {
-                report.add(Check.problem(title, "Deployment has no ready replica", "kubectl -n " + c.namespace() + " describe deployment " + c.name() + "; kubectl -n " + c.namespace() + " logs deploy/" + c.name()));
+                report.add(Check.problem(
+                        title,
+                        "Deployment has no ready replica",
+                        "kubectl -n " + c.namespace() + " describe deployment " + c.name() + "; kubectl -n "
+                                + c.namespace() + " logs deploy/" + c.name()));
                 continue;
             }
             Lease l = leases.get(Names.leaseName(c.provisioner()));
-            report.add(Check.ok(title, "ready, provisioner " + c.provisioner() + (l != null && fresh(l) ? ", leader " + l.getSpec().getHolderIdentity() : "")));
+            report.add(Check.ok(
+                    title,
+                    "ready, provisioner " + c.provisioner()
+                            + (l != null && fresh(l) ? ", leader " + l.getSpec().getHolderIdentity() : "")));
         }
     }
 
     private void pendingClaims(String namespace, List<StorageClass> classes, Map<String, Lease> leases, Report report) {
-        var list = namespace == null ? client.persistentVolumeClaims().inAnyNamespace().list() : client.persistentVolumeClaims().inNamespace(namespace).list();
+        var list = namespace == null
+                ? client.persistentVolumeClaims().inAnyNamespace().list()
+                : client.persistentVolumeClaims().inNamespace(namespace).list();
         Map<String, StorageClass> byName = new HashMap<>();
         classes.forEach(c -> byName.put(c.getMetadata().getName(), c));
-        Optional<String> defaultClass = classes.stream().filter(Names::isDefault).map(c -> c.getMetadata().getName()).findFirst();
+        Optional<String> defaultClass = classes.stream()
+                .filter(Names::isDefault)
+                .map(c -> c.getMetadata().getName())
+                .findFirst();
         int pending = 0;
         for (PersistentVolumeClaim claim : list.getItems()) {
-            String phase = claim.getStatus() == null ? "Pending" : claim.getStatus().getPhase();
+            String phase =
+                    claim.getStatus() == null ? "Pending" : claim.getStatus().getPhase();
             if (!"Pending".equals(phase) && !"Lost".equals(phase)) continue;
             pending++;
             report.add(explain(claim, phase, byName, defaultClass, leases));
         }
-        if (pending == 0) report.add(Check.ok("claims", "none Pending" + (namespace == null ? "" : " in " + namespace)));
+        if (pending == 0)
+            report.add(Check.ok("claims", "none Pending" + (namespace == null ? "" : " in " + namespace)));
     }
 
-    Check explain(PersistentVolumeClaim claim, String phase, Map<String, StorageClass> classes, Optional<String> defaultClass, Map<String, Lease> leases) {
+    Check explain(
+            PersistentVolumeClaim claim,
+            String phase,
+            Map<String, StorageClass> classes,
+            Optional<String> defaultClass,
+            Map<String, Lease> leases) {
         String ns = claim.getMetadata().getNamespace();
         String name = claim.getMetadata().getName();
         String title = "claim " + ns + "/" + name;
@@ -222,31 +311,56 @@ public final class ClusterChecks {
         var spec = claim.getSpec();
         if (spec.getVolumeName() != null && !spec.getVolumeName().isEmpty()) {
             if (client.persistentVolumes().withName(spec.getVolumeName()).get() == null) {
-                return Check.problem(title, phase + ", bound to PersistentVolume " + spec.getVolumeName() + ", which does not exist",
-                        "the data's volume object is gone: re-create the PV if the data still exists, or delete and re-create the claim");
+                return Check.problem(
+                        title,
+                        phase + ", bound to PersistentVolume " + spec.getVolumeName() + ", which does not exist",
+                        "the data's volume object is gone: re-create the PV if the data still exists, or " + "delete "
+                                + "and " + "re-create " + "the " + "claim");
             }
-            return Check.warning(title, phase + ", binding to " + spec.getVolumeName() + " in progress", "wait a few seconds; if it stays, kubectl describe pvc -n " + ns + " " + name);
+            return Check.warning(
+                    title,
+                    phase + ", binding to " + spec.getVolumeName() + " in progress",
+                    "wait a few seconds; if it stays, kubectl describe pvc -n " + ns + " " + name);
         }
         String cls = spec.getStorageClassName();
         if (cls == null) {
-            return defaultClass.map(d -> Check.warning(title, "Pending with no storageClassName; the PV controller assigns the default " + d + " shortly", "wait; or " + rebind))
-                    .orElse(Check.problem(title, "Pending: no storageClassName and no default StorageClass",
-                            "make the nfsprov class the default (helm --set storageClass.defaultClass=true), or " + rebind + " --storage-class nfs"));
+            return defaultClass
+                    .map(d -> Check.warning(
+                            title,
+                            "Pending with no storageClassName; the PV controller assigns the default " + d + " shortly",
+                            "wait; or " + rebind))
+                    .orElse(Check.problem(
+                            title,
+                            "Pending: no storageClassName and no default StorageClass",
+                            "make the nfsprov class the default (helm --set storageClass.defaultClass=true), or "
+                                    + rebind + " --storage-class nfs"));
         }
         if (cls.isEmpty()) {
-            return Check.problem(title, "Pending: storageClassName \"\" turns dynamic provisioning off; it waits for a pre-made volume", rebind);
+            return Check.problem(
+                    title,
+                    "Pending: storageClassName \"\" turns dynamic provisioning off; it waits for a pre-made volume",
+                    rebind);
         }
         StorageClass sc = classes.get(cls);
         if (sc == null) {
-            return Check.problem(title, "Pending: StorageClass \"" + cls + "\" does not exist", rebind + " (to move it to the default class)");
+            return Check.problem(
+                    title,
+                    "Pending: StorageClass \"" + cls + "\" does not exist",
+                    rebind + " (to move it to the default class)");
         }
         if (Names.NO_PROVISIONER.equals(sc.getProvisioner())) {
-            return Check.problem(title, "Pending: class " + cls + " has no provisioner; it needs a pre-made PersistentVolume", rebind + " --storage-class NFS-CLASS");
+            return Check.problem(
+                    title,
+                    "Pending: class " + cls + " has no provisioner; it needs a pre-made PersistentVolume",
+                    rebind + " --storage-class NFS-CLASS");
         }
         // From here on, what the class's provisioner decides: the controller's own rules.
         switch (ClaimRules.judge(claim, sc, sc.getProvisioner())) {
             case ClaimVerdict.Wait w -> {
-                return Check.warning(title, "Pending: " + w.reason(), "create the Pod that uses it; the volume is made once the scheduler picks a node");
+                return Check.warning(
+                        title,
+                        "Pending: " + w.reason(),
+                        "create the Pod that uses it; the volume is made once the scheduler picks a node");
             }
             case ClaimVerdict.Reject r -> {
                 return Check.problem(title, "Pending: " + r.reason(), "delete and re-create the claim without it");
@@ -254,28 +368,38 @@ public final class ClusterChecks {
             case ClaimVerdict.NotOurs n -> {
                 return Check.warning(title, "Pending: " + n.reason(), "kubectl describe pvc -n " + ns + " " + name);
             }
-            case ClaimVerdict.Provision p -> { }
+            case ClaimVerdict.Provision p -> {}
         }
         Optional<Event> failed = lastFailure(claim);
         if (running(sc.getProvisioner(), leases).isEmpty()) {
-            return Check.problem(title, "Pending: no running controller for provisioner " + sc.getProvisioner() + " (class " + cls + ")",
-                    "install or start it (helm install ... --set storageClass.provisionerName=" + sc.getProvisioner() + "); kubectl get pods -A | grep nfsprov");
+            return Check.problem(
+                    title,
+                    "Pending: no running controller for provisioner " + sc.getProvisioner() + " (class " + cls + ")",
+                    "install or start it (helm install ... --set storageClass.provisionerName=" + sc.getProvisioner()
+                            + "); kubectl get pods -A | grep nfsprov");
         }
         if (failed.isPresent()) {
-            return Check.problem(title, "Pending: provisioning failed: " + failed.get().getMessage(), "fix what the message says; nfsprov retries by itself with backoff");
+            return Check.problem(
+                    title,
+                    "Pending: provisioning failed: " + failed.get().getMessage(),
+                    "fix what the message says; nfsprov retries by itself with backoff");
         }
-        return Check.warning(title, "Pending; its provisioner " + sc.getProvisioner() + " is running and has reported nothing yet",
+        return Check.warning(
+                title,
+                "Pending; its provisioner " + sc.getProvisioner() + " is running and has reported nothing yet",
                 "wait a few seconds, then kubectl describe pvc -n " + ns + " " + name);
     }
 
     private Optional<Event> lastFailure(PersistentVolumeClaim claim) {
         return client.v1().events().inNamespace(claim.getMetadata().getNamespace()).list().getItems().stream()
-                .filter(e -> claim.getMetadata().getUid().equals(e.getInvolvedObject().getUid()) && "ProvisioningFailed".equals(e.getReason()))
+                .filter(e -> claim.getMetadata()
+                                .getUid()
+                                .equals(e.getInvolvedObject().getUid())
+                        && "ProvisioningFailed".equals(e.getReason()))
                 .max(Comparator.comparing(e -> e.getLastTimestamp() == null ? "" : e.getLastTimestamp()));
     }
 
     private static String describe(KubernetesClientException e) {
         return ApiErrors.describeAny(e);
     }
-
 }

@@ -2,19 +2,23 @@ package dev.nfsprov.doctor;
 
 import dev.nfsprov.nfsprobe.NfsProbe;
 import dev.nfsprov.oncrpc.RpcException;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Is this NFS server fit for nfsprov? Reachable, speaking NFSv4 (the guide's limitations: v3 loses writes), exporting the path. */
+/**
+ * Is this NFS server fit for nfsprov? Reachable, speaking NFSv4 (the guide's limitations: v3 loses writes), exporting
+ * the path.
+ */
 public final class NfsChecks {
 
-    static final String V3_REASONS = "NFSv3 has partial-write problems (files written by one node not seen whole by another) "
-            + "and permission problems (numeric ids, no ACLs); the Kubeflow on-prem guide recommends NFSv4";
-    static final String ENABLE_V4 = "enable NFSv4 on the server: for nfs-kernel-server set vers4=y in the [nfsd] section of "
-            + "/etc/nfs.conf and restart nfs-server; for nfs-ganesha add 4 to NFS_CORE_PARAM Protocols";
+    static final String V3_REASONS =
+            "NFSv3 has partial-write problems (files written by one node not seen whole by another) "
+                    + "and permission problems (numeric ids, no ACLs); the Kubeflow on-prem guide recommends NFSv4";
+    static final String ENABLE_V4 =
+            "enable NFSv4 on the server: for nfs-kernel-server set vers4=y in the [nfsd] section of "
+                    + "/etc/nfs.conf and restart nfs-server; for nfs-ganesha add 4 to NFS_CORE_PARAM Protocols";
 
     private final String host;
     private final int port;
@@ -33,7 +37,9 @@ public final class NfsChecks {
         var probe = new NfsProbe(host, port, timeout);
         String tcp = probe.tcpProblem();
         if (tcp != null) {
-            report.add(Check.problem("NFS server " + where + " reachable", tcp,
+            report.add(Check.problem(
+                    "NFS server " + where + " reachable",
+                    tcp,
                     "check the address and port, that the NFS server runs, and that no firewall drops TCP " + port));
             return;
         }
@@ -44,7 +50,9 @@ public final class NfsChecks {
             v3 = probe.speaks(3);
             v4 = probe.speaks(4);
         } catch (RpcException e) {
-            report.add(Check.problem("NFS protocol", "the port does not answer ONC RPC: " + e.getMessage(),
+            report.add(Check.problem(
+                    "NFS protocol",
+                    "the port does not answer ONC RPC: " + e.getMessage(),
                     "is this the NFS port (usually 2049)?"));
             return;
         }
@@ -58,7 +66,14 @@ public final class NfsChecks {
                 }
             }
         }
-        String versions = (v3 ? "3" : "") + (v3 && v4 ? ", " : "") + (v4 ? minors.stream().map(m -> "4." + m).reduce((a, b) -> a + ", " + b).orElse("4") : "");
+        String versions = (v3 ? "3" : "")
+                + (v3 && v4 ? ", " : "")
+                + (v4
+                        ? minors.stream()
+                                .map(m -> "4." + m)
+                                .reduce((a, b) -> a + ", " + b)
+                                .orElse("4")
+                        : "");
         if (!v3 && !v4) {
             report.add(Check.problem("NFS versions", "the server answers neither NFSv3 nor NFSv4", ENABLE_V4));
             return;
@@ -66,7 +81,9 @@ public final class NfsChecks {
         if (!v4) {
             report.add(Check.warning("NFS versions", "NFSv3 only: " + V3_REASONS, ENABLE_V4));
         } else if (!minors.contains(1) && !minors.contains(2)) {
-            report.add(Check.warning("NFS versions", "speaks " + versions + "; the chart's StorageClass mounts with nfsvers=4.1",
+            report.add(Check.warning(
+                    "NFS versions",
+                    "speaks " + versions + "; the chart's StorageClass mounts with nfsvers=4.1",
                     "enable NFSv4.1 on the server, or set storageClass.mountOptions to [nfsvers=4.0]"));
         } else {
             report.add(Check.ok("NFS versions", "speaks NFS " + versions));
@@ -76,8 +93,11 @@ public final class NfsChecks {
             try {
                 long status = probe.lookupStatus(path);
                 if (status == NfsProbe.NFS4_OK) report.add(Check.ok("export " + path, "found over NFSv4"));
-                else if (status == NfsProbe.NFS4ERR_NOENT) report.add(Check.problem("export " + path, "not found in the server's NFSv4 namespace",
-                        "check NFS_PATH / nfs.path against the server's exports (for ganesha the Pseudo path)"));
+                else if (status == NfsProbe.NFS4ERR_NOENT)
+                    report.add(Check.problem(
+                            "export " + path,
+                            "not found in the server's NFSv4 namespace",
+                            "check NFS_PATH / nfs.path against the server's exports (for ganesha the Pseudo path)"));
                 else report.add(Check.unknown("export " + path, "NFSv4 LOOKUP answered status " + status));
             } catch (RpcException e) {
                 report.add(Check.unknown("export " + path, e.getMessage()));
@@ -85,10 +105,16 @@ public final class NfsChecks {
         } else if (v3) {
             try {
                 Optional<List<String>> exports = probe.v3Exports(portmapperPort);
-                if (exports.isEmpty()) report.add(Check.unknown("export " + path, "no portmapper on " + host + ":" + portmapperPort + " to ask MOUNT"));
-                else if (exports.get().contains(path)) report.add(Check.ok("export " + path, "in the MOUNT export list"));
-                else report.add(Check.problem("export " + path, "not exported; the server exports " + exports.get(),
-                        "add it to /etc/exports (and exportfs -ra), or fix NFS_PATH / nfs.path"));
+                if (exports.isEmpty())
+                    report.add(Check.unknown(
+                            "export " + path, "no portmapper on " + host + ":" + portmapperPort + " to ask MOUNT"));
+                else if (exports.get().contains(path))
+                    report.add(Check.ok("export " + path, "in the MOUNT export list"));
+                else
+                    report.add(Check.problem(
+                            "export " + path,
+                            "not exported; the server exports " + exports.get(),
+                            "add it to /etc/exports (and exportfs -ra), or fix NFS_PATH / nfs.path"));
             } catch (RpcException e) {
                 report.add(Check.unknown("export " + path, e.getMessage()));
             }

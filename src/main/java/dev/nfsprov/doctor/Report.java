@@ -1,7 +1,6 @@
 package dev.nfsprov.doctor;
 
 import io.fabric8.kubernetes.client.utils.Serialization;
-
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +14,6 @@ public final class Report {
         checks.add(c);
     }
 
-
     public int exitCode() {
         if (checks.stream().anyMatch(c -> c.status() == Check.Status.PROBLEM)) return 2;
         if (checks.stream().anyMatch(c -> c.status() == Check.Status.UNKNOWN)) return 3;
@@ -25,12 +23,16 @@ public final class Report {
 
     public void printText(PrintWriter out) {
         for (Check c : checks) {
-            out.println(c.status().mark + " " + c.title() + (c.detail() == null || c.detail().isEmpty() ? "" : ": " + c.detail()));
+            out.println(c.status().mark + " " + c.title()
+                    + (c.detail() == null || c.detail().isEmpty() ? "" : ": " + c.detail()));
             if (c.fix() != null) out.println("    fix: " + c.fix());
         }
-        long problems = checks.stream().filter(c -> c.status() == Check.Status.PROBLEM).count();
-        long warnings = checks.stream().filter(c -> c.status() == Check.Status.WARNING).count();
-        long unknown = checks.stream().filter(c -> c.status() == Check.Status.UNKNOWN).count();
+        long problems =
+                checks.stream().filter(c -> c.status() == Check.Status.PROBLEM).count();
+        long warnings =
+                checks.stream().filter(c -> c.status() == Check.Status.WARNING).count();
+        long unknown =
+                checks.stream().filter(c -> c.status() == Check.Status.UNKNOWN).count();
         out.println();
         out.println(problems + " problem(s), " + warnings + " warning(s), " + unknown + " not checked");
         out.flush();

@@ -31,6 +31,8 @@ public record Fields(Map<String, String> values) {
 
     /** The fields of a record, if it carries them. */
     public static Fields in(LogRecord r) {
-        return r.getParameters() != null && r.getParameters().length == 1 && r.getParameters()[0] instanceof Fields f ? f : null;
+        return r.getParameters() != null && r.getParameters().length == 1 && r.getParameters()[0] instanceof Fields f
+                ? f
+                : null;
     }
 }

@@ -22,7 +22,8 @@ public record HostPort(String host, int port) {
             }
         } else {
             int colon = t.lastIndexOf(':');
-            if (colon >= 0 && t.indexOf(':') != colon) throw new IllegalArgumentException("\"" + text + "\": write an IPv6 address as [ADDRESS]:PORT");
+            if (colon >= 0 && t.indexOf(':') != colon)
+                throw new IllegalArgumentException("\"" + text + "\": write an IPv6 address as [ADDRESS]:PORT");
             host = colon < 0 ? t : t.substring(0, colon);
             if (colon >= 0) port = t.substring(colon + 1);
         }

@@ -4,7 +4,6 @@ import dev.nfsprov.oncrpc.Rpc;
 import dev.nfsprov.oncrpc.RpcClient;
 import dev.nfsprov.oncrpc.RpcException;
 import dev.nfsprov.oncrpc.Xdr;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -68,12 +67,17 @@ public final class NfsProbe {
     }
 
     static byte[] compoundArgs(int minorVersion, byte[] ops) {
-        return new Xdr.Writer().string("nfsprov-doctor").u32(minorVersion).raw(ops).bytes();
+        return new Xdr.Writer()
+                .string("nfsprov-doctor")
+                .u32(minorVersion)
+                .raw(ops)
+                .bytes();
     }
 
     private long compound(int minorVersion, byte[] ops) throws RpcException {
         var reply = new RpcClient(host, port, timeout).call(NFS, 4, 1, true, compoundArgs(minorVersion, ops));
-        if (reply.outcome() != Rpc.Outcome.SUCCESS) throw new RpcException("COMPOUND was not accepted: " + reply.outcome());
+        if (reply.outcome() != Rpc.Outcome.SUCCESS)
+            throw new RpcException("COMPOUND was not accepted: " + reply.outcome());
         return reply.results().u32();
     }
 
@@ -82,7 +86,12 @@ public final class NfsProbe {
         RpcClient portmap = new RpcClient(host, portmapperPort, timeout);
         Rpc.Reply getport;
         try {
-            getport = portmap.call(PORTMAP, 2, 3, false, new Xdr.Writer().u32(MOUNT).u32(3).u32(6).u32(0).bytes());
+            getport = portmap.call(
+                    PORTMAP,
+                    2,
+                    3,
+                    false,
+                    new Xdr.Writer().u32(MOUNT).u32(3).u32(6).u32(0).bytes());
         } catch (RpcException noPortmapper) {
             return Optional.empty();
         }
@@ -90,7 +99,8 @@ public final class NfsProbe {
         long mountPort = getport.results().u32();
         if (mountPort == 0) return Optional.empty();
         var reply = new RpcClient(host, (int) mountPort, timeout).call(MOUNT, 3, 5, false, new byte[0]);
-        if (reply.outcome() != Rpc.Outcome.SUCCESS) throw new RpcException("MOUNT EXPORT was not accepted: " + reply.outcome());
+        if (reply.outcome() != Rpc.Outcome.SUCCESS)
+            throw new RpcException("MOUNT EXPORT was not accepted: " + reply.outcome());
         return Optional.of(parseExports(reply.results()));
     }
 

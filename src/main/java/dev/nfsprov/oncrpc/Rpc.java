@@ -8,17 +8,38 @@ public final class Rpc {
     public static final int AUTH_SYS = 1;
 
     /** How a server answered a call. */
-    public enum Outcome { SUCCESS, PROG_UNAVAIL, PROG_MISMATCH, PROC_UNAVAIL, GARBAGE_ARGS, SYSTEM_ERR, RPC_MISMATCH, AUTH_ERROR }
+    public enum Outcome {
+        SUCCESS,
+        PROG_UNAVAIL,
+        PROG_MISMATCH,
+        PROC_UNAVAIL,
+        GARBAGE_ARGS,
+        SYSTEM_ERR,
+        RPC_MISMATCH,
+        AUTH_ERROR
+    }
 
     /** The reply: outcome, the version range for a mismatch, and the procedure's result bytes for SUCCESS. */
     public record Reply(long xid, Outcome outcome, long low, long high, Xdr.Reader results) {}
 
     /** A call message body (without TCP record marking). */
     public static byte[] call(long xid, long program, long version, long procedure, boolean authSys, byte[] args) {
-        var w = new Xdr.Writer().u32(xid).u32(0).u32(2).u32(program).u32(version).u32(procedure);
+        var w = new Xdr.Writer()
+                .u32(xid)
+                .u32(0)
+                .u32(2)
+                .u32(program)
+                .u32(version)
+                .u32(procedure);
         if (authSys) {
             // uid 0 / gid 0, as the NFS client of a provisioner running as root would send
-            byte[] cred = new Xdr.Writer().u32(0).string("nfsprov").u32(0).u32(0).u32(0).bytes();
+            byte[] cred = new Xdr.Writer()
+                    .u32(0)
+                    .string("nfsprov")
+                    .u32(0)
+                    .u32(0)
+                    .u32(0)
+                    .bytes();
             w.u32(AUTH_SYS).opaque(cred);
         } else {
             w.u32(AUTH_NONE).u32(0);

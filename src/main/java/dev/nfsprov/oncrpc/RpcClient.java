@@ -27,7 +27,8 @@ public final class RpcClient {
         this.timeout = timeout;
     }
 
-    public Rpc.Reply call(long program, long version, long procedure, boolean authSys, byte[] args) throws RpcException {
+    public Rpc.Reply call(long program, long version, long procedure, boolean authSys, byte[] args)
+            throws RpcException {
         long xid = XID.incrementAndGet() & 0xffffffffL;
         int millis = (int) Math.max(1, timeout.toMillis());
         try (Socket s = new Socket()) {
@@ -42,7 +43,8 @@ public final class RpcClient {
                 long mark = in.readInt() & 0xffffffffL;
                 last = (mark & 0x80000000L) != 0;
                 int len = (int) (mark & 0x7fffffffL);
-                if (message.size() + len > MAX_REPLY) throw new RpcException("reply larger than " + MAX_REPLY + " bytes");
+                if (message.size() + len > MAX_REPLY)
+                    throw new RpcException("reply larger than " + MAX_REPLY + " bytes");
                 message.writeBytes(in.readNBytes(len));
             }
             Rpc.Reply reply = Rpc.parseReply(message.toByteArray());

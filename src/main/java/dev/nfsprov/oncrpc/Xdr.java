@@ -57,7 +57,8 @@ public final class Xdr {
 
         public byte[] opaque() throws RpcException {
             long len = u32();
-            if (len > in.remaining()) throw new RpcException("XDR opaque of " + len + " bytes in a reply of " + in.remaining());
+            if (len > in.remaining())
+                throw new RpcException("XDR opaque of " + len + " bytes in a reply of " + in.remaining());
             byte[] b = new byte[(int) len];
             in.get(b);
             int pad = (int) ((4 - len % 4) % 4);

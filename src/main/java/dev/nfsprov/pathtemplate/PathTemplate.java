@@ -18,9 +18,18 @@ public final class PathTemplate {
     public static final PathTemplate DEFAULT = parse("${.PVC.namespace}-${.PVC.name}-${.PV.name}");
 
     private sealed interface Part permits Literal, Field {}
+
     private record Literal(String text) implements Part {}
+
     private record Field(Kind kind, String key) implements Part {}
-    private enum Kind { NAMESPACE, NAME, LABEL, ANNOTATION, PV_NAME }
+
+    private enum Kind {
+        NAMESPACE,
+        NAME,
+        LABEL,
+        ANNOTATION,
+        PV_NAME
+    }
 
     private final String source;
     private final List<Part> parts;
@@ -30,7 +39,9 @@ public final class PathTemplate {
         this.parts = List.copyOf(parts);
     }
 
-    /** Parses a pattern; a placeholder it does not know is an error, so typos are caught before any directory exists. */
+    /**
+     * Parses a pattern; a placeholder it does not know is an error, so typos are caught before any directory exists.
+     */
     public static PathTemplate parse(String pattern) {
         if (pattern == null || pattern.isBlank()) {
             throw new InvalidPathException("pathPattern is empty");
@@ -53,9 +64,12 @@ public final class PathTemplate {
 
     private static Field field(String expr, String pattern) {
         switch (expr) {
-            case ".PVC.namespace": return new Field(Kind.NAMESPACE, null);
-            case ".PVC.name": return new Field(Kind.NAME, null);
-            case ".PV.name": return new Field(Kind.PV_NAME, null);
+            case ".PVC.namespace":
+                return new Field(Kind.NAMESPACE, null);
+            case ".PVC.name":
+                return new Field(Kind.NAME, null);
+            case ".PV.name":
+                return new Field(Kind.PV_NAME, null);
             default:
         }
         if (expr.startsWith(".PVC.labels.") && expr.length() > ".PVC.labels.".length()) {

@@ -14,12 +14,15 @@ public record RelativePath(List<String> segments) {
 
     /** Linux NAME_MAX and PATH_MAX, in bytes. */
     static final int MAX_SEGMENT_BYTES = 255;
+
     static final int MAX_PATH_BYTES = 4095;
 
     public RelativePath {
         segments = List.copyOf(segments);
         String why = problem(String.join("/", segments));
-        if (why != null) throw new InvalidPathException("directory path " + PathTemplate.quote(String.join("/", segments)) + " " + why);
+        if (why != null)
+            throw new InvalidPathException(
+                    "directory path " + PathTemplate.quote(String.join("/", segments)) + " " + why);
     }
 
     public static RelativePath of(String path) {
@@ -38,7 +41,8 @@ public record RelativePath(List<String> segments) {
     private static String problem(String path) {
         if (path.isEmpty()) return "is empty";
         if (path.startsWith("/")) return "is absolute; it must be relative to the share";
-        if (path.getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) return "is longer than " + MAX_PATH_BYTES + " bytes";
+        if (path.getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES)
+            return "is longer than " + MAX_PATH_BYTES + " bytes";
         for (int i = 0; i < path.length(); i++) {
             char c = path.charAt(i);
             if (c == 0) return "contains a NUL character";
@@ -47,7 +51,9 @@ public record RelativePath(List<String> segments) {
         }
         for (String segment : path.split("/", -1)) {
             if (segment.isEmpty()) return "has an empty segment (an empty label or annotation value?)";
-            if (isDots(segment) || isDots(decoded(segment)) || isDots(Normalizer.normalize(segment, Normalizer.Form.NFKC))) {
+            if (isDots(segment)
+                    || isDots(decoded(segment))
+                    || isDots(Normalizer.normalize(segment, Normalizer.Form.NFKC))) {
                 return "has a \".\" or \"..\" segment, which could leave the share";
             }
             if (decoded(segment).contains("/") || decoded(segment).contains("\\")) {

@@ -1,14 +1,13 @@
 package dev.nfsprov.protocol;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
-
-import javax.net.ssl.SSLException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 
 /** Kubernetes client errors in one line of words, without the client's long prefix and stack. */
 public final class ApiErrors {
@@ -36,7 +35,8 @@ public final class ApiErrors {
         String m = root.getMessage();
         return switch (root) {
             case UnresolvedAddressException u -> "the API server's host name cannot be resolved";
-            case UnknownHostException u -> "the API server's host name cannot be resolved" + (m == null ? "" : " (" + m + ")");
+            case UnknownHostException u ->
+                "the API server's host name cannot be resolved" + (m == null ? "" : " (" + m + ")");
             case ConnectException c -> "connection refused: is the API server up at that address?";
             case NoRouteToHostException n -> "no route to the API server's host";
             case SocketTimeoutException s -> "no answer from the API server in time";

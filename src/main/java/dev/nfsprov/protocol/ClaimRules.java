@@ -2,7 +2,6 @@ package dev.nfsprov.protocol;
 
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
-
 import java.util.Map;
 
 /**
@@ -32,18 +31,23 @@ public final class ClaimRules {
         String className = claim.getSpec().getStorageClassName();
         if (storageClass == null) return new ClaimVerdict.Reject("StorageClass \"" + className + "\" not found");
         if (!provisioner.equals(storageClass.getProvisioner())) {
-            return new ClaimVerdict.NotOurs("its class " + className + " names provisioner " + storageClass.getProvisioner());
+            return new ClaimVerdict.NotOurs(
+                    "its class " + className + " names provisioner " + storageClass.getProvisioner());
         }
-        if (Names.WAIT_FOR_FIRST_CONSUMER.equals(storageClass.getVolumeBindingMode()) && !annotations(claim).containsKey(Names.ANN_SELECTED_NODE)) {
-            return new ClaimVerdict.Wait("class " + className + " is WaitForFirstConsumer and no Pod using the claim has been scheduled yet");
+        if (Names.WAIT_FOR_FIRST_CONSUMER.equals(storageClass.getVolumeBindingMode())
+                && !annotations(claim).containsKey(Names.ANN_SELECTED_NODE)) {
+            return new ClaimVerdict.Wait("class " + className
+                    + " is WaitForFirstConsumer and no Pod using the claim has been scheduled yet");
         }
         var spec = claim.getSpec();
         if (spec.getSelector() != null) {
-            return new ClaimVerdict.Reject("claims with spec.selector are not supported: nfsprov creates a new volume for every "
-                    + "claim; remove the selector, or bind the claim to an existing PersistentVolume by name");
+            return new ClaimVerdict.Reject(
+                    "claims with spec.selector are not supported: nfsprov creates a new volume for every "
+                            + "claim; remove the selector, or bind the claim to an existing PersistentVolume by name");
         }
         if ("Block".equals(spec.getVolumeMode())) {
-            return new ClaimVerdict.Reject("volumeMode Block is not supported: an NFS share provides Filesystem volumes only");
+            return new ClaimVerdict.Reject(
+                    "volumeMode Block is not supported: an NFS share provides Filesystem volumes only");
         }
         var requests = spec.getResources() == null ? null : spec.getResources().getRequests();
         if (requests == null || requests.get("storage") == null) {
@@ -56,11 +60,13 @@ public final class ClaimRules {
         if (claim.getMetadata().getDeletionTimestamp() != null) return "it is being deleted";
         var spec = claim.getSpec();
         if (spec == null) return "it has no spec";
-        if (spec.getVolumeName() != null && !spec.getVolumeName().isEmpty()) return "it is bound to volume " + spec.getVolumeName();
+        if (spec.getVolumeName() != null && !spec.getVolumeName().isEmpty())
+            return "it is bound to volume " + spec.getVolumeName();
         String phase = claim.getStatus() == null ? null : claim.getStatus().getPhase();
         if (phase != null && !"Pending".equals(phase)) return "it is " + phase;
         var a = annotations(claim);
-        if (!provisioner.equals(a.get(Names.ANN_STORAGE_PROVISIONER)) && !provisioner.equals(a.get(Names.ANN_BETA_STORAGE_PROVISIONER))) {
+        if (!provisioner.equals(a.get(Names.ANN_STORAGE_PROVISIONER))
+                && !provisioner.equals(a.get(Names.ANN_BETA_STORAGE_PROVISIONER))) {
             return "the PV controller has not handed it to " + provisioner;
         }
         return null;

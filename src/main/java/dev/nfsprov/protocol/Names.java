@@ -1,7 +1,6 @@
 package dev.nfsprov.protocol;
 
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
-
 import java.util.Locale;
 
 /**
@@ -13,6 +12,7 @@ public final class Names {
 
     /** Set on a claim by the PV controller: which provisioner is to make its volume. */
     public static final String ANN_STORAGE_PROVISIONER = "volume.kubernetes.io/storage-provisioner";
+
     public static final String ANN_BETA_STORAGE_PROVISIONER = "volume.beta.kubernetes.io/storage-provisioner";
     /** Set on a claim by the scheduler for WaitForFirstConsumer classes. */
     public static final String ANN_SELECTED_NODE = "volume.kubernetes.io/selected-node";
@@ -22,16 +22,20 @@ public final class Names {
     public static final String ANN_ON_DELETE = "nfsprov.dev/on-delete";
     /** sig-storage-lib-external-provisioner's finalizer: volumes made by nfs-subdir carry it too. */
     public static final String FINALIZER = "external-provisioner.volume.kubernetes.io/finalizer";
+
     public static final String ANN_DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class";
     public static final String ANN_BETA_DEFAULT_CLASS = "storageclass.beta.kubernetes.io/is-default-class";
     /** The provisioner of classes whose volumes are made by hand. */
     public static final String NO_PROVISIONER = "kubernetes.io/no-provisioner";
+
     public static final String WAIT_FOR_FIRST_CONSUMER = "WaitForFirstConsumer";
 
     /** Annotations the control plane writes on a claim while binding it: never copied to a re-created claim. */
     public static boolean setByBinding(String annotation) {
-        return annotation.startsWith("pv.kubernetes.io/") || annotation.equals(ANN_BETA_STORAGE_PROVISIONER)
-                || annotation.equals(ANN_STORAGE_PROVISIONER) || annotation.equals(ANN_SELECTED_NODE);
+        return annotation.startsWith("pv.kubernetes.io/")
+                || annotation.equals(ANN_BETA_STORAGE_PROVISIONER)
+                || annotation.equals(ANN_STORAGE_PROVISIONER)
+                || annotation.equals(ANN_SELECTED_NODE);
     }
 
     /** A Lease name from the provisioner name, as sig-storage-lib does: "cluster.local/nfs" → "cluster.local-nfs". */

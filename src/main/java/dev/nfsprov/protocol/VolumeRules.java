@@ -4,7 +4,6 @@ import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.reclaim.OnDelete;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
-
 import java.util.Map;
 
 /** The provisioner's decisions about its volumes, each with a reason. */
@@ -24,7 +23,8 @@ public final class VolumeRules {
             return new VolumeVerdict.Keep("reclaim policy " + policy + ": the data is the administrator's to handle");
         }
         String phase = volume.getStatus() == null ? null : volume.getStatus().getPhase();
-        if ("Bound".equals(phase)) return new VolumeVerdict.Wait("it is still Bound; it is reclaimed once its claim is gone");
+        if ("Bound".equals(phase))
+            return new VolumeVerdict.Wait("it is still Bound; it is reclaimed once its claim is gone");
         if (!"Released".equals(phase) && !"Failed".equals(phase)) {
             return new VolumeVerdict.Keep("it was never bound (" + phase + "); its directory is kept");
         }
@@ -35,8 +35,11 @@ public final class VolumeRules {
         }
     }
 
-    /** The class's current parameters if it is still this provisioner's, else what was decided when the volume was made. */
-    static OnDelete onDelete(PersistentVolume volume, StorageClass storageClass, String provisioner) throws VolumeService.RejectedException {
+    /**
+     * The class's current parameters if it is still this provisioner's, else what was decided when the volume was made.
+     */
+    static OnDelete onDelete(PersistentVolume volume, StorageClass storageClass, String provisioner)
+            throws VolumeService.RejectedException {
         if (storageClass != null && provisioner.equals(storageClass.getProvisioner())) {
             return VolumeService.onDelete(storageClass.getParameters());
         }

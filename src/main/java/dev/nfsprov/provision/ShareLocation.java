@@ -2,7 +2,6 @@ package dev.nfsprov.provision;
 
 import dev.nfsprov.pathtemplate.InvalidPathException;
 import dev.nfsprov.pathtemplate.RelativePath;
-
 import java.util.Optional;
 
 /**
@@ -14,9 +13,12 @@ public record ShareLocation(String server, String exportPath) {
     public ShareLocation {
         if (server == null || server.isBlank()) throw new IllegalArgumentException("NFS server is empty");
         if (exportPath == null || !exportPath.startsWith("/")) {
-            throw new IllegalArgumentException("NFS path \"" + exportPath + "\" must be absolute, such as /exported/path");
+            throw new IllegalArgumentException(
+                    "NFS path \"" + exportPath + "\" must be absolute, such as /exported/path");
         }
-        exportPath = exportPath.length() > 1 && exportPath.endsWith("/") ? exportPath.substring(0, exportPath.length() - 1) : exportPath;
+        exportPath = exportPath.length() > 1 && exportPath.endsWith("/")
+                ? exportPath.substring(0, exportPath.length() - 1)
+                : exportPath;
     }
 
     public String nfsPath(RelativePath directory) {

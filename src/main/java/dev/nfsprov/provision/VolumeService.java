@@ -9,7 +9,6 @@ import dev.nfsprov.reclaim.Reclaimer;
 import dev.nfsprov.share.DirectorySettings;
 import dev.nfsprov.share.Share;
 import dev.nfsprov.share.ShareException;
-
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -75,7 +74,8 @@ public final class VolumeService {
      * Validates everything first, then creates the directory. Idempotent: called again for the same claim it
      * returns the same volume and leaves the data in place.
      */
-    public Volume provision(ClaimFacts claim, Map<String, String> classParameters) throws RejectedException, ShareException {
+    public Volume provision(ClaimFacts claim, Map<String, String> classParameters)
+            throws RejectedException, ShareException {
         PathTemplate template = template(classParameters);
         OnDelete onDelete = onDelete(classParameters);
         DirectorySettings settings;
@@ -95,8 +95,9 @@ public final class VolumeService {
     public Reclaimer.Outcome reclaim(String nfsServer, String nfsPath, OnDelete onDelete) throws ShareException {
         Optional<RelativePath> directory = location.directoryOf(nfsServer, nfsPath);
         if (directory.isEmpty()) {
-            throw new ShareException("volume at " + nfsServer + ":" + nfsPath + " is not inside this provisioner's share "
-                    + location.server() + ":" + location.exportPath() + "; leaving its data alone");
+            throw new ShareException(
+                    "volume at " + nfsServer + ":" + nfsPath + " is not inside this provisioner's share "
+                            + location.server() + ":" + location.exportPath() + "; leaving its data alone");
         }
         return reclaimer.reclaim(directory.get(), onDelete);
     }

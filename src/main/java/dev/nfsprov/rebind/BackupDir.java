@@ -2,7 +2,6 @@ package dev.nfsprov.rebind;
 
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.client.utils.Serialization;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +36,10 @@ public final class BackupDir {
         return dir;
     }
 
-    /** The given directory, else the newest unfinished one in cwd, else a new timestamped one (created only on first save). */
+    /**
+     * The given directory, else the newest unfinished one in cwd, else a new timestamped one (created only on first
+     * save).
+     */
     public static BackupDir choose(Path explicit, Path cwd) throws IOException {
         if (explicit != null) return new BackupDir(explicit);
         Optional<Path> unfinished;
@@ -45,7 +47,8 @@ public final class BackupDir {
             unfinished = s.filter(p -> p.getFileName().toString().startsWith(PREFIX) && Files.exists(p.resolve(MARKER)))
                     .max(Comparator.comparing(p -> p.getFileName().toString()));
         }
-        return new BackupDir(unfinished.orElse(cwd.resolve(PREFIX + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))));
+        return new BackupDir(unfinished.orElse(
+                cwd.resolve(PREFIX + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))));
     }
 
     public boolean unfinished() {
@@ -56,11 +59,14 @@ public final class BackupDir {
     public void save(PersistentVolumeClaim original) throws IOException {
         Files.createDirectories(dir);
         if (!Files.exists(dir.resolve(MARKER))) {
-            Files.writeString(dir.resolve(MARKER), "rebind has not finished; run it again to resume, or --restore " + dir + "\n");
+            Files.writeString(
+                    dir.resolve(MARKER), "rebind has not finished; run it again to resume, or --restore " + dir + "\n");
         }
-        String name = original.getMetadata().getNamespace() + "__" + original.getMetadata().getName() + ".yaml";
+        String name = original.getMetadata().getNamespace() + "__"
+                + original.getMetadata().getName() + ".yaml";
         Path tmp = dir.resolve("." + name + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             ch.write(StandardCharsets.UTF_8.encode(Serialization.asYaml(original)));
             ch.force(true);
         }
@@ -74,7 +80,10 @@ public final class BackupDir {
         List<PersistentVolumeClaim> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) return out;
         try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".yaml") && !p.getFileName().toString().startsWith(".")).sorted().toList()) {
+            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".yaml")
+                            && !p.getFileName().toString().startsWith("."))
+                    .sorted()
+                    .toList()) {
                 out.add(Serialization.unmarshal(Files.readString(p), PersistentVolumeClaim.class));
             }
         }

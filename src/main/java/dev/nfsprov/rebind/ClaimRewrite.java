@@ -4,7 +4,6 @@ import dev.nfsprov.protocol.Names;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -29,8 +28,10 @@ public final class ClaimRewrite {
         if (!keepClass) spec.setStorageClassName(targetClass);
         return new PersistentVolumeClaimBuilder()
                 .withMetadata(new ObjectMetaBuilder()
-                        .withName(meta.getName()).withNamespace(meta.getNamespace())
-                        .withLabels(meta.getLabels()).withAnnotations(annotations.isEmpty() ? null : annotations)
+                        .withName(meta.getName())
+                        .withNamespace(meta.getNamespace())
+                        .withLabels(meta.getLabels())
+                        .withAnnotations(annotations.isEmpty() ? null : annotations)
                         .withOwnerReferences(meta.getOwnerReferences())
                         .build())
                 .withSpec(spec)

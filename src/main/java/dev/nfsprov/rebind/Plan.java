@@ -10,10 +10,22 @@ public final class Plan {
     private Plan() {}
 
     /** A claim as rebind sees it; storageClassName null means unset, "" means "no dynamic provisioning". */
-    public record ClaimView(String namespace, String name, String uid, String resourceVersion, String phase, String volumeName,
-                            String storageClassName, boolean deleting, boolean namespaceDeleting) {}
+    public record ClaimView(
+            String namespace,
+            String name,
+            String uid,
+            String resourceVersion,
+            String phase,
+            String volumeName,
+            String storageClassName,
+            boolean deleting,
+            boolean namespaceDeleting) {}
 
-    public enum Action { SKIP, WAIT_FOR_DEFAULT, RECREATE }
+    public enum Action {
+        SKIP,
+        WAIT_FOR_DEFAULT,
+        RECREATE
+    }
 
     public record Decision(ClaimView claim, Action action, String why) {}
 
@@ -24,14 +36,21 @@ public final class Plan {
         if (c.volumeName() != null && !c.volumeName().isEmpty()) {
             return new Decision(c, Action.SKIP, "names volume " + c.volumeName() + " (bound or being bound)");
         }
-        if (c.phase() != null && !"Pending".equals(c.phase())) return new Decision(c, Action.SKIP, "phase " + c.phase());
+        if (c.phase() != null && !"Pending".equals(c.phase()))
+            return new Decision(c, Action.SKIP, "phase " + c.phase());
         String cls = c.storageClassName();
         if (cls == null) {
-            return new Decision(c, Action.WAIT_FOR_DEFAULT, "no storageClassName: the PV controller assigns the default class itself (Kubernetes >= 1.28)");
+            return new Decision(
+                    c,
+                    Action.WAIT_FOR_DEFAULT,
+                    "no storageClassName: the PV controller assigns the default class itself (Kubernetes >= 1.28)");
         }
-        if (cls.isEmpty()) return new Decision(c, Action.RECREATE, "storageClassName \"\" turns dynamic provisioning off");
-        if (!existingClasses.contains(cls)) return new Decision(c, Action.RECREATE, "StorageClass \"" + cls + "\" does not exist");
-        if (cls.equals(target)) return new Decision(c, Action.SKIP, "already uses " + target + "; ask nfsprov doctor why it is Pending");
+        if (cls.isEmpty())
+            return new Decision(c, Action.RECREATE, "storageClassName \"\" turns dynamic provisioning off");
+        if (!existingClasses.contains(cls))
+            return new Decision(c, Action.RECREATE, "StorageClass \"" + cls + "\" does not exist");
+        if (cls.equals(target))
+            return new Decision(c, Action.SKIP, "already uses " + target + "; ask nfsprov doctor why it is Pending");
         return new Decision(c, Action.RECREATE, "uses StorageClass \"" + cls + "\", not " + target);
     }
 }

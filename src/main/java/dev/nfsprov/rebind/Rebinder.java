@@ -1,8 +1,7 @@
 package dev.nfsprov.rebind;
 
-import dev.nfsprov.protocol.ApiErrors;
-import dev.nfsprov.protocol.Names;
 import dev.nfsprov.faults.Faults;
+import dev.nfsprov.protocol.Names;
 import dev.nfsprov.rebind.Plan.Action;
 import dev.nfsprov.rebind.Plan.ClaimView;
 import dev.nfsprov.rebind.Plan.Decision;
@@ -11,7 +10,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -29,11 +27,18 @@ import java.util.stream.Collectors;
  */
 public final class Rebinder {
 
-    public record Options(String namespace, List<String> names, String targetClass, boolean apply, boolean restartPods,
-                          Long podGracePeriod, Duration timeout) {}
+    public record Options(
+            String namespace,
+            List<String> names,
+            String targetClass,
+            boolean apply,
+            boolean restartPods,
+            Long podGracePeriod,
+            Duration timeout) {}
 
     /** One row of output: what was decided and how it ended. */
-    public record Row(String namespace, String name, String storageClass, String why, String action, String result, boolean ok) {}
+    public record Row(
+            String namespace, String name, String storageClass, String why, String action, String result, boolean ok) {}
 
     private final KubernetesClient client;
     private final BackupDir backups;
@@ -49,16 +54,25 @@ public final class Rebinder {
 
     /** The class to move claims to: the one given, else the cluster's single default. */
     public String targetClass(String requested) {
-        List<StorageClass> classes = client.storage().v1().storageClasses().list().getItems();
+        List<StorageClass> classes =
+                client.storage().v1().storageClasses().list().getItems();
         if (requested != null) {
             if (classes.stream().noneMatch(c -> c.getMetadata().getName().equals(requested))) {
-                throw new RebindException("StorageClass \"" + requested + "\" does not exist (kubectl get storageclass)");
+                throw new RebindException(
+                        "StorageClass \"" + requested + "\" does not exist (kubectl get storageclass)");
             }
             return requested;
         }
-        List<String> defaults = classes.stream().filter(Names::isDefault).map(c -> c.getMetadata().getName()).sorted().toList();
-        if (defaults.isEmpty()) throw new RebindException("the cluster has no default StorageClass; name one with --storage-class");
-        if (defaults.size() > 1) throw new RebindException("the cluster has " + defaults.size() + " default StorageClasses " + defaults + "; name one with --storage-class");
+        List<String> defaults = classes.stream()
+                .filter(Names::isDefault)
+                .map(c -> c.getMetadata().getName())
+                .sorted()
+                .toList();
+        if (defaults.isEmpty())
+            throw new RebindException("the cluster has no default StorageClass; name one with --storage-class");
+        if (defaults.size() > 1)
+            throw new RebindException("the cluster has " + defaults.size() + " default StorageClasses " + defaults
+                    + "; name one with --storage-class");
         return defaults.getFirst();
     }
 
@@ -71,39 +85,73 @@ public final class Rebinder {
                 if (!selected(original, o)) continue;
                 var current = get(original);
                 String was = original.getSpec().getStorageClassName();
-                if (current != null && Objects.equals(current.getMetadata().getUid(), original.getMetadata().getUid())) {
-                    if (current.getMetadata().getDeletionTimestamp() == null) continue; // not deleted yet: planned below
+                if (current != null
+                        && Objects.equals(
+                                current.getMetadata().getUid(),
+                                original.getMetadata().getUid())) {
+                    if (current.getMetadata().getDeletionTimestamp() == null)
+                        continue; // not deleted yet: planned below
                     handled.add(key(original)); // deleted by an earlier run, still held (by pvc-protection): finish it
-                    rows.add(o.apply() ? finishRecreate(original, was, "deleted by an earlier run", o)
-                            : new Row(ns(original), name(original), was, "deleted by an earlier run, still terminating", "re-create", "planned", true));
+                    rows.add(
+                            o.apply()
+                                    ? finishRecreate(original, was, "deleted by an earlier run", o)
+                                    : new Row(
+                                            ns(original),
+                                            name(original),
+                                            was,
+                                            "deleted by an earlier run, still terminating",
+                                            "re-create",
+                                            "planned",
+                                            true));
                     continue;
                 }
                 handled.add(key(original));
                 if (!o.apply()) {
-                    rows.add(new Row(ns(original), name(original), was, current == null ? "deleted by an interrupted run" : "re-created by an interrupted run",
-                            current == null ? "re-create from backup" : "wait for Bound", "planned", true));
+                    rows.add(new Row(
+                            ns(original),
+                            name(original),
+                            was,
+                            current == null ? "deleted by an interrupted run" : "re-created by an interrupted run",
+                            current == null ? "re-create from backup" : "wait for Bound",
+                            "planned",
+                            true));
                     continue;
                 }
                 if (current == null) create(ClaimRewrite.rewrite(original, o.targetClass(), false));
-                rows.add(awaitBound(original, was, current == null ? "re-created from backup" : "re-created earlier", o.timeout()));
+                rows.add(awaitBound(
+                        original, was, current == null ? "re-created from backup" : "re-created earlier", o.timeout()));
             }
         }
         Set<String> classes = client.storage().v1().storageClasses().list().getItems().stream()
-                .map(c -> c.getMetadata().getName()).collect(Collectors.toSet());
+                .map(c -> c.getMetadata().getName())
+                .collect(Collectors.toSet());
         Set<String> deletingNamespaces = client.namespaces().list().getItems().stream()
-                .filter(n -> n.getMetadata().getDeletionTimestamp() != null).map(n -> n.getMetadata().getName()).collect(Collectors.toSet());
-        var list = o.namespace() == null ? client.persistentVolumeClaims().inAnyNamespace().list() : client.persistentVolumeClaims().inNamespace(o.namespace()).list();
+                .filter(n -> n.getMetadata().getDeletionTimestamp() != null)
+                .map(n -> n.getMetadata().getName())
+                .collect(Collectors.toSet());
+        var list = o.namespace() == null
+                ? client.persistentVolumeClaims().inAnyNamespace().list()
+                : client.persistentVolumeClaims().inNamespace(o.namespace()).list();
         for (PersistentVolumeClaim claim : list.getItems()) {
             if (!selected(claim, o) || handled.contains(key(claim))) continue;
             Decision d = Plan.decide(view(claim, deletingNamespaces), classes, o.targetClass());
             String cls = claim.getSpec().getStorageClassName();
             if (!o.apply() || d.action() == Action.SKIP) {
-                rows.add(new Row(ns(claim), name(claim), cls, d.why(), word(d.action()), o.apply() ? "skipped" : "planned", true));
+                rows.add(new Row(
+                        ns(claim),
+                        name(claim),
+                        cls,
+                        d.why(),
+                        word(d.action()),
+                        o.apply() ? "skipped" : "planned",
+                        true));
                 continue;
             }
             progress.println(ns(claim) + "/" + name(claim) + ": " + word(d.action()) + " (" + d.why() + ")");
-            rows.add(d.action() == Action.WAIT_FOR_DEFAULT ? awaitBound(claim, cls, "class assigned by the PV controller", o.timeout())
-                    : recreate(claim, d, o));
+            rows.add(
+                    d.action() == Action.WAIT_FOR_DEFAULT
+                            ? awaitBound(claim, cls, "class assigned by the PV controller", o.timeout())
+                            : recreate(claim, d, o));
         }
         if (o.apply() && rows.stream().allMatch(Row::ok)) backups.finish();
         return rows;
@@ -114,11 +162,21 @@ public final class Rebinder {
         backups.save(claim);
         beforeDelete.accept(claim);
         try {
-            client.persistentVolumeClaims().inNamespace(ns(claim)).withName(name(claim))
-                    .lockResourceVersion(claim.getMetadata().getResourceVersion()).delete();
+            client.persistentVolumeClaims()
+                    .inNamespace(ns(claim))
+                    .withName(name(claim))
+                    .lockResourceVersion(claim.getMetadata().getResourceVersion())
+                    .delete();
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409 || e.getCode() == 404) {
-                return new Row(ns(claim), name(claim), cls, d.why(), "re-create", "skipped: the claim changed since it was planned; run again", false);
+                return new Row(
+                        ns(claim),
+                        name(claim),
+                        cls,
+                        d.why(),
+                        "re-create",
+                        "skipped: the claim changed since it was planned; run again",
+                        false);
             }
             throw e;
         }
@@ -140,38 +198,66 @@ public final class Rebinder {
         boolean podsDeleted = false;
         while (System.nanoTime() < deadline) {
             var current = get(claim);
-            if (current == null || !Objects.equals(current.getMetadata().getUid(), claim.getMetadata().getUid())) return null;
+            if (current == null
+                    || !Objects.equals(
+                            current.getMetadata().getUid(), claim.getMetadata().getUid())) return null;
             List<Pod> users = podsUsing(claim);
             if (!users.isEmpty() && !podsDeleted) {
-                String names = users.stream().map(p -> p.getMetadata().getName()).collect(Collectors.joining(", "));
+                String names =
+                        users.stream().map(p -> p.getMetadata().getName()).collect(Collectors.joining(", "));
                 if (!o.restartPods()) {
-                    return "held by pvc-protection: used by pod(s) " + names + "; stop them, or rerun with --restart-pods (the original is backed up in " + backups.path() + ")";
+                    return "held by pvc-protection: used by pod(s) " + names
+                            + "; stop them, or rerun with --restart-pods (the original is backed up in "
+                            + backups.path() + ")";
                 }
-                progress.println("  deleting pod(s) " + names + " so the claim can go (their controllers re-create them)");
+                progress.println(
+                        "  deleting pod(s) " + names + " so the claim can go (their controllers re-create them)");
                 for (Pod p : users) {
-                    var op = client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName());
-                    if (o.podGracePeriod() != null) op.withGracePeriod(o.podGracePeriod()).delete(); else op.delete();
+                    var op = client.pods()
+                            .inNamespace(p.getMetadata().getNamespace())
+                            .withName(p.getMetadata().getName());
+                    if (o.podGracePeriod() != null)
+                        op.withGracePeriod(o.podGracePeriod()).delete();
+                    else op.delete();
                 }
                 podsDeleted = true;
             }
             sleep();
         }
-        return "still not deleted after " + o.timeout().toSeconds() + "s (finalizers " + get(claim).getMetadata().getFinalizers() + ")";
+        return "still not deleted after " + o.timeout().toSeconds() + "s (finalizers "
+                + get(claim).getMetadata().getFinalizers() + ")";
     }
 
     /** Scheduled pods that mount the claim: the ones the pvc-protection controller waits for. */
     private List<Pod> podsUsing(PersistentVolumeClaim claim) {
         return client.pods().inNamespace(ns(claim)).list().getItems().stream()
-                .filter(p -> p.getSpec().getNodeName() != null && !p.getSpec().getNodeName().isEmpty())
-                .filter(p -> !"Succeeded".equals(p.getStatus() == null ? null : p.getStatus().getPhase()) && !"Failed".equals(p.getStatus() == null ? null : p.getStatus().getPhase()))
-                .filter(p -> p.getSpec().getVolumes() != null && p.getSpec().getVolumes().stream()
-                        .anyMatch(v -> v.getPersistentVolumeClaim() != null && name(claim).equals(v.getPersistentVolumeClaim().getClaimName())))
+                .filter(p -> p.getSpec().getNodeName() != null
+                        && !p.getSpec().getNodeName().isEmpty())
+                .filter(p -> !"Succeeded"
+                                .equals(
+                                        p.getStatus() == null
+                                                ? null
+                                                : p.getStatus().getPhase())
+                        && !"Failed"
+                                .equals(
+                                        p.getStatus() == null
+                                                ? null
+                                                : p.getStatus().getPhase()))
+                .filter(p -> p.getSpec().getVolumes() != null
+                        && p.getSpec().getVolumes().stream()
+                                .anyMatch(v -> v.getPersistentVolumeClaim() != null
+                                        && name(claim)
+                                                .equals(v.getPersistentVolumeClaim()
+                                                        .getClaimName())))
                 .toList();
     }
 
     private void create(PersistentVolumeClaim claim) {
         try {
-            client.persistentVolumeClaims().inNamespace(ns(claim)).resource(claim).create();
+            client.persistentVolumeClaims()
+                    .inNamespace(ns(claim))
+                    .resource(claim)
+                    .create();
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) throw e; // created by an earlier, interrupted attempt
         }
@@ -182,27 +268,55 @@ public final class Rebinder {
         PersistentVolumeClaim current = null;
         while (System.nanoTime() < deadline) {
             current = get(claim);
-            if (current != null && current.getStatus() != null && "Bound".equals(current.getStatus().getPhase())) {
-                progress.println("  " + ns(claim) + "/" + name(claim) + " Bound to " + current.getSpec().getVolumeName());
-                return new Row(ns(claim), name(claim), was, what, "done", "Bound (" + current.getSpec().getStorageClassName() + ")", true);
+            if (current != null
+                    && current.getStatus() != null
+                    && "Bound".equals(current.getStatus().getPhase())) {
+                progress.println("  " + ns(claim) + "/" + name(claim) + " Bound to "
+                        + current.getSpec().getVolumeName());
+                return new Row(
+                        ns(claim),
+                        name(claim),
+                        was,
+                        what,
+                        "done",
+                        "Bound (" + current.getSpec().getStorageClassName() + ")",
+                        true);
             }
             sleep();
         }
-        return new Row(ns(claim), name(claim), was, what, "done", "not Bound after " + timeout.toSeconds() + "s: run nfsprov doctor", false);
+        return new Row(
+                ns(claim),
+                name(claim),
+                was,
+                what,
+                "done",
+                "not Bound after " + timeout.toSeconds() + "s: run nfsprov doctor",
+                false);
     }
 
     private PersistentVolumeClaim get(PersistentVolumeClaim c) {
-        return client.persistentVolumeClaims().inNamespace(ns(c)).withName(name(c)).get();
+        return client.persistentVolumeClaims()
+                .inNamespace(ns(c))
+                .withName(name(c))
+                .get();
     }
 
     private static ClaimView view(PersistentVolumeClaim c, Set<String> deletingNamespaces) {
-        return new ClaimView(ns(c), name(c), c.getMetadata().getUid(), c.getMetadata().getResourceVersion(),
-                c.getStatus() == null ? null : c.getStatus().getPhase(), c.getSpec().getVolumeName(), c.getSpec().getStorageClassName(),
-                c.getMetadata().getDeletionTimestamp() != null, deletingNamespaces.contains(ns(c)));
+        return new ClaimView(
+                ns(c),
+                name(c),
+                c.getMetadata().getUid(),
+                c.getMetadata().getResourceVersion(),
+                c.getStatus() == null ? null : c.getStatus().getPhase(),
+                c.getSpec().getVolumeName(),
+                c.getSpec().getStorageClassName(),
+                c.getMetadata().getDeletionTimestamp() != null,
+                deletingNamespaces.contains(ns(c)));
     }
 
     private static boolean selected(PersistentVolumeClaim c, Options o) {
-        return (o.namespace() == null || o.namespace().equals(ns(c))) && (o.names().isEmpty() || o.names().contains(name(c)));
+        return (o.namespace() == null || o.namespace().equals(ns(c)))
+                && (o.names().isEmpty() || o.names().contains(name(c)));
     }
 
     private static String word(Action a) {
@@ -247,17 +361,30 @@ public final class Rebinder {
         for (PersistentVolumeClaim original : backups.originals()) {
             var current = get(original);
             String was = original.getSpec().getStorageClassName();
-            if (current != null && Objects.equals(current.getMetadata().getUid(), original.getMetadata().getUid())) {
+            if (current != null
+                    && Objects.equals(
+                            current.getMetadata().getUid(),
+                            original.getMetadata().getUid())) {
                 rows.add(new Row(ns(original), name(original), was, "never deleted", "restore", "unchanged", true));
                 continue;
             }
             if (current != null) {
-                client.persistentVolumeClaims().inNamespace(ns(original)).withName(name(original))
-                        .lockResourceVersion(current.getMetadata().getResourceVersion()).delete();
+                client.persistentVolumeClaims()
+                        .inNamespace(ns(original))
+                        .withName(name(original))
+                        .lockResourceVersion(current.getMetadata().getResourceVersion())
+                        .delete();
                 long deadline = System.nanoTime() + timeout.toNanos();
                 while (get(original) != null) {
                     if (System.nanoTime() > deadline) {
-                        rows.add(new Row(ns(original), name(original), was, "re-created claim not gone", "restore", "failed: still being deleted", false));
+                        rows.add(new Row(
+                                ns(original),
+                                name(original),
+                                was,
+                                "re-created claim not gone",
+                                "restore",
+                                "failed: still being deleted",
+                                false));
                         break;
                     }
                     sleep();
@@ -265,9 +392,9 @@ public final class Rebinder {
                 if (get(original) != null) continue;
             }
             create(ClaimRewrite.rewrite(original, null, true));
-            rows.add(new Row(ns(original), name(original), was, "restored from " + backups.path(), "restore", "restored", true));
+            rows.add(new Row(
+                    ns(original), name(original), was, "restored from " + backups.path(), "restore", "restored", true));
         }
         return rows;
     }
-
 }

@@ -5,7 +5,9 @@ import java.util.Map;
 
 /** What happens to a volume's directory when its claim is gone: nfs-subdir's onDelete / archiveOnDelete parameters. */
 public enum OnDelete {
-    ARCHIVE, DELETE, RETAIN;
+    ARCHIVE,
+    DELETE,
+    RETAIN;
 
     public static final String PARAM_ON_DELETE = "onDelete";
     public static final String PARAM_ARCHIVE_ON_DELETE = "archiveOnDelete";
@@ -22,8 +24,9 @@ public enum OnDelete {
                 case "delete" -> DELETE;
                 case "retain" -> RETAIN;
                 case "archive" -> ARCHIVE;
-                default -> throw new IllegalArgumentException("StorageClass parameter onDelete=\"" + onDelete
-                        + "\" is not one of delete, retain, archive");
+                default ->
+                    throw new IllegalArgumentException("StorageClass parameter onDelete=\"" + onDelete
+                            + "\" is not one of delete, retain, archive");
             };
         }
         String archive = p.get(PARAM_ARCHIVE_ON_DELETE);
@@ -31,8 +34,9 @@ public enum OnDelete {
         return switch (archive.strip().toLowerCase(Locale.ROOT)) {
             case "true", "1", "t", "yes" -> ARCHIVE;
             case "false", "0", "f", "no" -> DELETE;
-            default -> throw new IllegalArgumentException("StorageClass parameter archiveOnDelete=\"" + archive
-                    + "\" is not true or false");
+            default ->
+                throw new IllegalArgumentException(
+                        "StorageClass parameter archiveOnDelete=\"" + archive + "\" is not true or false");
         };
     }
 

@@ -3,7 +3,6 @@ package dev.nfsprov.reclaim;
 import dev.nfsprov.pathtemplate.RelativePath;
 import dev.nfsprov.share.Share;
 import dev.nfsprov.share.ShareException;
-
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
@@ -27,8 +26,11 @@ public final class Reclaimer {
 
     public sealed interface Outcome {
         record Archived(Path to) implements Outcome {}
+
         record Deleted() implements Outcome {}
+
         record Retained() implements Outcome {}
+
         record AlreadyGone() implements Outcome {}
     }
 
@@ -48,7 +50,10 @@ public final class Reclaimer {
         return action == OnDelete.ARCHIVE ? archive(volume, dir) : delete(volume, dir);
     }
 
-    /** Renames the directory to archived-NAME beside it; an existing archive is never overwritten (-2, -3, ... is added). */
+    /**
+     * Renames the directory to archived-NAME beside it; an existing archive is never overwritten (-2, -3, ... is
+     * added).
+     */
     private Outcome archive(RelativePath volume, Path dir) throws ShareException {
         String base = ARCHIVE_PREFIX + volume.leaf();
         for (int n = 1; n < 10_000; n++) {
@@ -75,7 +80,8 @@ public final class Reclaimer {
     private Outcome delete(RelativePath volume, Path dir) throws ShareException {
         try (DirectoryStream<Path> parentStream = Files.newDirectoryStream(dir.getParent())) {
             if (!(parentStream instanceof SecureDirectoryStream<Path> parent)) {
-                throw new ShareException("this platform has no openat()-style directory access; refusing to delete " + volume);
+                throw new ShareException(
+                        "this platform has no openat()-style directory access; refusing to delete " + volume);
             }
             deleteEntry(parent, dir.getFileName());
             return new Outcome.Deleted();
@@ -91,7 +97,8 @@ public final class Reclaimer {
      * a link, and a directory swapped for a link while we work is refused by O_NOFOLLOW rather than entered.
      */
     private static void deleteEntry(SecureDirectoryStream<Path> parent, Path name) throws IOException {
-        var attrs = parent.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
+        var attrs = parent.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .readAttributes();
         if (!attrs.isDirectory()) {
             parent.deleteFile(name);
             return;

@@ -9,10 +9,12 @@ import java.util.OptionalInt;
 public record DirectorySettings(int mode, OptionalInt uid, OptionalInt gid) {
 
     /** nfs-subdir makes every volume world-writable, so any pod user can write; kept as the default. */
-    public static final DirectorySettings DEFAULT = new DirectorySettings(0777, OptionalInt.empty(), OptionalInt.empty());
+    public static final DirectorySettings DEFAULT =
+            new DirectorySettings(0777, OptionalInt.empty(), OptionalInt.empty());
 
     public DirectorySettings {
-        if (mode < 0 || mode > 07777) throw new IllegalArgumentException("mode " + Integer.toOctalString(mode) + " is not a file mode");
+        if (mode < 0 || mode > 07777)
+            throw new IllegalArgumentException("mode " + Integer.toOctalString(mode) + " is not a file mode");
     }
 
     /** Returns these settings with any non-null override applied; each override is validated on its own. */
@@ -26,7 +28,8 @@ public record DirectorySettings(int mode, OptionalInt uid, OptionalInt gid) {
     static int parseMode(String text, String source) {
         String t = text.strip();
         if (!t.matches("0?[0-7]{3,4}")) {
-            throw new IllegalArgumentException(source + " mode \"" + text + "\" is not an octal file mode such as 0777 or 0750");
+            throw new IllegalArgumentException(
+                    source + " mode \"" + text + "\" is not an octal file mode such as 0777 or 0750");
         }
         return Integer.parseInt(t, 8);
     }
@@ -34,7 +37,8 @@ public record DirectorySettings(int mode, OptionalInt uid, OptionalInt gid) {
     static int parseId(String text, String source, String what) {
         String t = text.strip();
         if (!t.matches("[0-9]{1,10}") || Long.parseLong(t) > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(source + " " + what + " \"" + text + "\" is not a numeric id between 0 and " + Integer.MAX_VALUE);
+            throw new IllegalArgumentException(
+                    source + " " + what + " \"" + text + "\" is not a numeric id between 0 and " + Integer.MAX_VALUE);
         }
         return Integer.parseInt(t);
     }

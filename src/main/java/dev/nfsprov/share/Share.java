@@ -1,7 +1,6 @@
 package dev.nfsprov.share;
 
 import dev.nfsprov.pathtemplate.RelativePath;
-
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -22,10 +21,10 @@ public final class Share {
         this.root = root.toAbsolutePath().normalize();
     }
 
-
     /** Fails with a message an administrator can act on unless the mount path is a writable directory. */
     public void checkUsable() throws ShareException {
-        if (!Files.isDirectory(root)) throw new ShareException("mount path " + root + " is not a directory (is the NFS share mounted there?)");
+        if (!Files.isDirectory(root))
+            throw new ShareException("mount path " + root + " is not a directory (is the NFS share mounted there?)");
         if (!Files.isWritable(root)) throw new ShareException("mount path " + root + " is not writable");
     }
 
@@ -70,7 +69,8 @@ public final class Share {
         for (String segment : path.segments()) {
             current = current.resolve(segment);
             if (Files.isSymbolicLink(current)) {
-                throw new ShareException(path + " goes through the symbolic link " + root.relativize(current) + "; refusing to follow it");
+                throw new ShareException(path + " goes through the symbolic link " + root.relativize(current)
+                        + "; refusing to follow it");
             }
             if (!Files.exists(current, LinkOption.NOFOLLOW_LINKS)) return null;
         }
@@ -83,7 +83,8 @@ public final class Share {
         for (String segment : segments.subList(0, segments.size() - 1)) {
             current = current.resolve(segment);
             try {
-                Files.createDirectory(current, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+                Files.createDirectory(
+                        current, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
             } catch (FileAlreadyExistsException e) {
                 if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
                     throw new ShareException("cannot create " + path + ": " + root.relativize(current)
@@ -101,7 +102,9 @@ public final class Share {
     private static void apply(Path dir, DirectorySettings settings) throws IOException {
         // "unix:mode" is chmod(2) with all 12 bits, where the POSIX view only knows rwx; the umask does not apply.
         Files.setAttribute(dir, "unix:mode", settings.mode(), LinkOption.NOFOLLOW_LINKS);
-        if (settings.uid().isPresent()) Files.setAttribute(dir, "unix:uid", settings.uid().getAsInt(), LinkOption.NOFOLLOW_LINKS);
-        if (settings.gid().isPresent()) Files.setAttribute(dir, "unix:gid", settings.gid().getAsInt(), LinkOption.NOFOLLOW_LINKS);
+        if (settings.uid().isPresent())
+            Files.setAttribute(dir, "unix:uid", settings.uid().getAsInt(), LinkOption.NOFOLLOW_LINKS);
+        if (settings.gid().isPresent())
+            Files.setAttribute(dir, "unix:gid", settings.gid().getAsInt(), LinkOption.NOFOLLOW_LINKS);
     }
 }

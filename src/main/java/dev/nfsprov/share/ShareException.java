@@ -20,7 +20,8 @@ public class ShareException extends Exception {
         if (e instanceof AccessDeniedException) return "permission denied";
         if (e instanceof NoSuchFileException n) return "no such file or directory: " + n.getFile();
         if (e instanceof ReadOnlyFileSystemException) return "read-only file system";
-        if (e instanceof FileSystemException f && f.getReason() != null) return f.getReason().toLowerCase();
+        if (e instanceof FileSystemException f && f.getReason() != null)
+            return f.getReason().toLowerCase();
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 }

@@ -1,5 +1,7 @@
 package dev.nfsprov.bench;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.nfsprov.testenv.Kube;
 import dev.nfsprov.testenv.ProvisionerProcess;
 import dev.nfsprov.testenv.RealCluster;
@@ -8,9 +10,6 @@ import dev.nfsprov.testenv.TestEnvironment;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +20,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Provisioning throughput, latency and footprint, each beside the floor measured in the same run: the same
@@ -54,17 +53,23 @@ class BenchmarkIT {
             kube.storageClass(floorClass, "kubernetes.io/no-provisioner", Map.of(), "Delete", "Immediate");
             preBoundVolumes(client, ns.name(), floorClass, "floor-", CLAIMS);
             preBoundVolumes(client, ns.name(), floorClass, "lat-floor-", LATENCY);
-            sides.add(new Side("floor (static PV binding)", burst(kube, watch, "floor-", floorClass),
-                    latency(kube, watch, "lat-floor-", floorClass), curve(watch, "floor-"), null));
+            sides.add(new Side(
+                    "floor (static PV binding)",
+                    burst(kube, watch, "floor-", floorClass),
+                    latency(kube, watch, "lat-floor-", floorClass),
+                    curve(watch, "floor-"),
+                    null));
 
             sides.add(provisionerSide(env, kube, watch, "nfsprov", null));
             if (!OTHER_CMD.isBlank()) sides.add(provisionerSide(env, kube, watch, "other", OTHER_CMD));
         }
         Report.write(sides, CLAIMS, LATENCY, TestEnvironment.REPO.resolve("target/bench"));
-        for (Side s : sides) assertThat(s.curve()).as(s.name() + ": every claim bound").hasSize(CLAIMS);
+        for (Side s : sides)
+            assertThat(s.curve()).as(s.name() + ": every claim bound").hasSize(CLAIMS);
     }
 
-    private Side provisionerSide(TestEnvironment env, Kube kube, BoundWatch watch, String label, String command) throws Exception {
+    private Side provisionerSide(TestEnvironment env, Kube kube, BoundWatch watch, String label, String command)
+            throws Exception {
         String provisioner = "bench.nfsprov.dev/" + label + "-" + System.nanoTime();
         String cls = "bench-" + label + "-" + Math.abs(provisioner.hashCode());
         kube.storageClass(cls, provisioner, Map.of("archiveOnDelete", "false"), "Delete", "Immediate");
@@ -78,18 +83,35 @@ class BenchmarkIT {
                 burst = burst(kube, watch, label + "-", cls);
                 latencies = latency(kube, watch, "lat-" + label + "-", cls);
                 Thread.sleep(3000); // "at rest": the moment after the work, not a synchronisation
-                footprint = new Footprint(ready, kib(p.pid(), "VmHWM") / 1024.0, kib(p.pid(), "VmRSS") / 1024.0, cpuSeconds(p.pid()));
+                footprint = new Footprint(
+                        ready, kib(p.pid(), "VmHWM") / 1024.0, kib(p.pid(), "VmRSS") / 1024.0, cpuSeconds(p.pid()));
             }
         } else {
-            var pb = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true)
-                    .redirectOutput(env.stateDir.resolve("other-provisioner.log").toFile());
-            pb.environment().putAll(Map.of("NFS_SERVER", "127.0.0.1", "NFS_PATH", env.nfsPath, "PROVISIONER_NAME", provisioner,
-                    "KUBECONFIG", env.kubeconfig.toString(), "NFS_MOUNT_PATH", env.exportDir.toString()));
+            var pb = new ProcessBuilder("bash", "-c", command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(
+                            env.stateDir.resolve("other-provisioner.log").toFile());
+            pb.environment()
+                    .putAll(Map.of(
+                            "NFS_SERVER",
+                            "127.0.0.1",
+                            "NFS_PATH",
+                            env.nfsPath,
+                            "PROVISIONER_NAME",
+                            provisioner,
+                            "KUBECONFIG",
+                            env.kubeconfig.toString(),
+                            "NFS_MOUNT_PATH",
+                            env.exportDir.toString()));
             Process p = pb.start();
             try {
                 burst = burst(kube, watch, label + "-", cls);
                 latencies = latency(kube, watch, "lat-" + label + "-", cls);
-                footprint = new Footprint(Double.NaN, kib(p.pid(), "VmHWM") / 1024.0, kib(p.pid(), "VmRSS") / 1024.0, cpuSeconds(p.pid()));
+                footprint = new Footprint(
+                        Double.NaN,
+                        kib(p.pid(), "VmHWM") / 1024.0,
+                        kib(p.pid(), "VmRSS") / 1024.0,
+                        cpuSeconds(p.pid()));
             } finally {
                 p.destroy();
             }
@@ -99,10 +121,27 @@ class BenchmarkIT {
 
     private static void preBoundVolumes(KubernetesClient client, String ns, String cls, String prefix, int n) {
         for (int i = 0; i < n; i++) {
-            client.persistentVolumes().resource(new PersistentVolumeBuilder().withNewMetadata().withName(ns + "-" + prefix + i).endMetadata()
-                    .withNewSpec().addToCapacity("storage", new Quantity("1Gi")).withAccessModes("ReadWriteOnce").withStorageClassName(cls)
-                    .withPersistentVolumeReclaimPolicy("Retain").withNewNfs().withServer("127.0.0.1").withPath("/nfsprov/floor").endNfs()
-                    .withNewClaimRef().withNamespace(ns).withName(prefix + i).endClaimRef().endSpec().build()).create();
+            client.persistentVolumes()
+                    .resource(new PersistentVolumeBuilder()
+                            .withNewMetadata()
+                            .withName(ns + "-" + prefix + i)
+                            .endMetadata()
+                            .withNewSpec()
+                            .addToCapacity("storage", new Quantity("1Gi"))
+                            .withAccessModes("ReadWriteOnce")
+                            .withStorageClassName(cls)
+                            .withPersistentVolumeReclaimPolicy("Retain")
+                            .withNewNfs()
+                            .withServer("127.0.0.1")
+                            .withPath("/nfsprov/floor")
+                            .endNfs()
+                            .withNewClaimRef()
+                            .withNamespace(ns)
+                            .withName(prefix + i)
+                            .endClaimRef()
+                            .endSpec()
+                            .build())
+                    .create();
         }
     }
 
@@ -138,8 +177,11 @@ class BenchmarkIT {
     private static List<long[]> curve(BoundWatch watch, String prefix) {
         long start = watch.boundAt.get("start:" + prefix);
         List<Long> times = watch.boundAt.entrySet().stream()
-                .filter(e -> e.getKey().startsWith(prefix) && e.getKey().substring(prefix.length()).matches("\\d+"))
-                .map(e -> (e.getValue() - start) / 1_000_000).sorted().toList();
+                .filter(e -> e.getKey().startsWith(prefix)
+                        && e.getKey().substring(prefix.length()).matches("\\d+"))
+                .map(e -> (e.getValue() - start) / 1_000_000)
+                .sorted()
+                .toList();
         List<long[]> out = new ArrayList<>();
         for (int i = 0; i < times.size(); i++) out.add(new long[] {times.get(i), i + 1});
         return out;

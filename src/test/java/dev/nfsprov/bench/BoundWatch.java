@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,7 +31,8 @@ final class BoundWatch implements AutoCloseable {
     }
 
     private void seen(PersistentVolumeClaim c) {
-        if (c.getStatus() != null && "Bound".equals(c.getStatus().getPhase())) boundAt.putIfAbsent(c.getMetadata().getName(), System.nanoTime());
+        if (c.getStatus() != null && "Bound".equals(c.getStatus().getPhase()))
+            boundAt.putIfAbsent(c.getMetadata().getName(), System.nanoTime());
     }
 
     /** Waits until the named claim is Bound; returns when that was seen. */

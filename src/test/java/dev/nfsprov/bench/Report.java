@@ -1,16 +1,15 @@
 package dev.nfsprov.bench;
 
 import dev.nfsprov.testenv.TestEnvironment;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.style.markers.SeriesMarkers;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** The benchmark's table (stdout), CSVs and plot, with the settings every side shared. */
 final class Report {
@@ -27,35 +26,85 @@ final class Report {
         Files.createDirectories(dir);
         var floor = sides.getFirst();
         var out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "nfsprov benchmark: %d claims in a burst, %d one at a time; %d cores; kube-controller-manager --kube-api-qps=%s --kube-api-burst=%s%n",
-                claims, latency, Runtime.getRuntime().availableProcessors(), System.getenv().getOrDefault("NFSPROV_KCM_QPS", "100"),
+        out.append(String.format(
+                Locale.ROOT,
+                "nfsprov benchmark: %d claims in a burst, %d one at a time; %d cores; " + "kube-controller-manager "
+                        + "--kube-api-qps=%s " + "--kube-api-burst=%s%n",
+                claims,
+                latency,
+                Runtime.getRuntime().availableProcessors(),
+                System.getenv().getOrDefault("NFSPROV_KCM_QPS", "100"),
                 System.getenv().getOrDefault("NFSPROV_KCM_BURST", "200")));
-        out.append(String.format(Locale.ROOT, "%-28s %10s %8s %9s %9s %9s %9s %9s %9s %8s%n", "side", "burst s", "x floor", "p50 ms", "p90 ms",
-                "p99 ms", "ready s", "peak MiB", "rest MiB", "cpu s"));
-        var csv = new StringBuilder("side,claims,burst_seconds,ratio_to_floor,p50_ms,p90_ms,p99_ms,floor_p50_ms,ready_seconds,peak_rss_mib,rest_rss_mib,cpu_seconds\n");
+        out.append(String.format(
+                Locale.ROOT,
+                "%-28s %10s %8s %9s %9s %9s %9s %9s %9s %8s%n",
+                "side",
+                "burst s",
+                "x floor",
+                "p50 ms",
+                "p90 ms",
+                "p99 ms",
+                "ready s",
+                "peak MiB",
+                "rest MiB",
+                "cpu s"));
+        var csv = new StringBuilder(
+                "side,claims,burst_seconds,ratio_to_floor,p50_ms,p90_ms,p99_ms,floor_p50_ms,ready_seconds,"
+                        + "peak_rss_mib,rest_rss_mib,cpu_seconds\n");
         for (var s : sides) {
             var f = s.footprint();
             double ratio = s.burstSeconds() / floor.burstSeconds();
-            out.append(String.format(Locale.ROOT, "%-28s %10.2f %8.2f %9.1f %9.1f %9.1f %9s %9s %9s %8s%n", s.name(), s.burstSeconds(), ratio,
-                    percentile(s.latenciesMs(), 50), percentile(s.latenciesMs(), 90), percentile(s.latenciesMs(), 99),
-                    f == null ? "-" : String.format(Locale.ROOT, "%.2f", f.readySeconds()), f == null ? "-" : String.format(Locale.ROOT, "%.1f", f.peakRssMiB()),
-                    f == null ? "-" : String.format(Locale.ROOT, "%.1f", f.restRssMiB()), f == null ? "-" : String.format(Locale.ROOT, "%.1f", f.cpuSeconds())));
-            csv.append(String.format(Locale.ROOT, "%s,%d,%.3f,%.3f,%.1f,%.1f,%.1f,%.1f,%s,%s,%s,%s%n", s.name(), claims, s.burstSeconds(), ratio,
-                    percentile(s.latenciesMs(), 50), percentile(s.latenciesMs(), 90), percentile(s.latenciesMs(), 99), percentile(floor.latenciesMs(), 50),
-                    f == null ? "" : f.readySeconds(), f == null ? "" : f.peakRssMiB(), f == null ? "" : f.restRssMiB(), f == null ? "" : f.cpuSeconds()));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%-28s %10.2f %8.2f %9.1f %9.1f %9.1f %9s %9s %9s %8s%n",
+                    s.name(),
+                    s.burstSeconds(),
+                    ratio,
+                    percentile(s.latenciesMs(), 50),
+                    percentile(s.latenciesMs(), 90),
+                    percentile(s.latenciesMs(), 99),
+                    f == null ? "-" : String.format(Locale.ROOT, "%.2f", f.readySeconds()),
+                    f == null ? "-" : String.format(Locale.ROOT, "%.1f", f.peakRssMiB()),
+                    f == null ? "-" : String.format(Locale.ROOT, "%.1f", f.restRssMiB()),
+                    f == null ? "-" : String.format(Locale.ROOT, "%.1f", f.cpuSeconds())));
+            csv.append(String.format(
+                    Locale.ROOT,
+                    "%s,%d,%.3f,%.3f,%.1f,%.1f,%.1f,%.1f,%s,%s,%s,%s%n",
+                    s.name(),
+                    claims,
+                    s.burstSeconds(),
+                    ratio,
+                    percentile(s.latenciesMs(), 50),
+                    percentile(s.latenciesMs(), 90),
+                    percentile(s.latenciesMs(), 99),
+                    percentile(floor.latenciesMs(), 50),
+                    f == null ? "" : f.readySeconds(),
+                    f == null ? "" : f.peakRssMiB(),
+                    f == null ? "" : f.restRssMiB(),
+                    f == null ? "" : f.cpuSeconds()));
         }
         System.out.print(out);
         Files.writeString(dir.resolve("summary.txt"), out);
         Files.writeString(dir.resolve("summary.csv"), csv);
 
         var curves = new StringBuilder("side,ms_since_start,claims_bound\n");
-        var chart = new XYChartBuilder().width(900).height(500).title("Claims Bound over time (" + claims + " at once)")
-                .xAxisTitle("seconds since the burst started").yAxisTitle("claims Bound").build();
+        var chart = new XYChartBuilder()
+                .width(900)
+                .height(500)
+                .title("Claims Bound over time (" + claims + " at once)")
+                .xAxisTitle("seconds since the burst started")
+                .yAxisTitle("claims Bound")
+                .build();
         for (var s : sides) {
             List<Double> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
             for (long[] p : s.curve()) {
-                curves.append(s.name()).append(',').append(p[0]).append(',').append(p[1]).append('\n');
+                curves.append(s.name())
+                        .append(',')
+                        .append(p[0])
+                        .append(',')
+                        .append(p[1])
+                        .append('\n');
                 x.add(p[0] / 1000.0);
                 y.add((double) p[1]);
             }
@@ -64,6 +113,7 @@ final class Report {
         Files.writeString(dir.resolve("bound-over-time.csv"), curves);
         System.setProperty("java.awt.headless", "true");
         BitmapEncoder.saveBitmap(chart, dir.resolve("bound-over-time").toString(), BitmapEncoder.BitmapFormat.PNG);
-        System.out.println("results in " + TestEnvironment.REPO.relativize(dir) + "/ (summary.csv, bound-over-time.csv, bound-over-time.png)");
+        System.out.println("results in " + TestEnvironment.REPO.relativize(dir)
+                + "/ (summary.csv, bound-over-time.csv, bound-over-time.png)");
     }
 }

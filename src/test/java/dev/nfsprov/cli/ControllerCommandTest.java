@@ -1,17 +1,17 @@
 package dev.nfsprov.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ControllerCommandTest {
 
-    @TempDir Path share;
+    @TempDir
+    Path share;
 
     private record Run(int exit, String err) {}
 
@@ -24,8 +24,19 @@ class ControllerCommandTest {
     }
 
     private String[] with(String... extra) {
-        String[] base = {"controller", "--provisioner-name", "cluster.local/nfs", "--nfs-server", "10.0.0.5",
-                "--nfs-path", "/exports", "--mount-path", share.toString(), "--kubeconfig", share.resolve("none").toString()};
+        String[] base = {
+            "controller",
+            "--provisioner-name",
+            "cluster.local/nfs",
+            "--nfs-server",
+            "10.0.0.5",
+            "--nfs-path",
+            "/exports",
+            "--mount-path",
+            share.toString(),
+            "--kubeconfig",
+            share.resolve("none").toString()
+        };
         String[] all = new String[base.length + extra.length];
         System.arraycopy(base, 0, all, 0, base.length);
         System.arraycopy(extra, 0, all, base.length, extra.length);
@@ -36,17 +47,38 @@ class ControllerCommandTest {
     void missingSettingsAreOneLineWithWhatToSet() {
         var r = run("controller", "--nfs-server", "x", "--nfs-path", "/e", "--provisioner-name", "");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err().strip()).isEqualTo("nfsprov: PROVISIONER_NAME (or --provisioner-name) is required, e.g. cluster.local/nfs-client");
+        assertThat(r.err().strip())
+                .isEqualTo(
+                        "nfsprov: PROVISIONER_NAME (or --provisioner-name) is required, e.g. cluster.local/nfs-client");
     }
 
     @Test
     void badValuesAreExplainedWithoutAStackTrace() {
         assertThat(run(with("--default-mode", "999")).err()).contains("mode \"999\" is not an octal file mode");
         assertThat(run(with("--leader-election", "maybe")).err()).contains("must be true or false");
-        assertThat(run("controller", "--provisioner-name", "a/b", "--nfs-server", "x", "--nfs-path", "/e",
-                "--mount-path", share.resolve("absent").toString()).err()).contains("is not a directory");
+        assertThat(run(
+                                "controller",
+                                "--provisioner-name",
+                                "a/b",
+                                "--nfs-server",
+                                "x",
+                                "--nfs-path",
+                                "/e",
+                                "--mount-path",
+                                share.resolve("absent").toString())
+                        .err())
+                .contains("is not a directory");
         assertThat(run(with("--metrics-address", "localhost")).err()).contains("--metrics-address must be HOST:PORT");
-        var r = run("controller", "--provisioner-name", "a/b", "--nfs-server", "x", "--nfs-path", "relative", "--mount-path", share.toString());
+        var r = run(
+                "controller",
+                "--provisioner-name",
+                "a/b",
+                "--nfs-server",
+                "x",
+                "--nfs-path",
+                "relative",
+                "--mount-path",
+                share.toString());
         assertThat(r.err()).contains("must be absolute").doesNotContain("\tat ");
         assertThat(r.exit()).isEqualTo(2);
     }

@@ -1,19 +1,18 @@
 package dev.nfsprov.controller;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.nfsprov.testenv.Kube;
 import dev.nfsprov.testenv.ProvisionerProcess;
 import dev.nfsprov.testenv.RealCluster;
 import dev.nfsprov.testenv.RealCluster.TestNamespace;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A controller that dies between two steps is restarted and finishes the job: one volume, one directory. */
 @ExtendWith(RealCluster.class)
@@ -36,8 +35,11 @@ class CrashRecoveryIT {
             var claim = kube.create(kube.claimBuilder("survivor", ns.name() + "-crash"));
             assertThat(dying.waitFor()).as("halted at the fault point").isEqualTo(137);
             String uid = claim.getMetadata().getUid();
-            assertThat(env.exportDir.resolve(ns.name() + "-survivor-pvc-" + uid)).isDirectory();
-            assertThat(kube.volumesOf(uid)).as("no volume yet: it died before creating it").isEmpty();
+            assertThat(env.exportDir.resolve(ns.name() + "-survivor-pvc-" + uid))
+                    .isDirectory();
+            assertThat(kube.volumesOf(uid))
+                    .as("no volume yet: it died before creating it")
+                    .isEmpty();
         }
         try (var healthy = ProvisionerProcess.start(env, name, true, Map.of())) {
             var bound = kube.awaitBound("survivor");
@@ -69,8 +71,11 @@ class CrashRecoveryIT {
         try (var healthy = ProvisionerProcess.start(env, name, true, Map.of())) {
             kube.awaitVolumeGone(pv);
         }
-        assertThat(dir.resolveSibling("archived-" + dir.getFileName()).resolve("data")).hasContent("keep");
-        assertThat(dir.resolveSibling("archived-" + dir.getFileName() + "-2")).as("archived once, not twice").doesNotExist();
+        assertThat(dir.resolveSibling("archived-" + dir.getFileName()).resolve("data"))
+                .hasContent("keep");
+        assertThat(dir.resolveSibling("archived-" + dir.getFileName() + "-2"))
+                .as("archived once, not twice")
+                .doesNotExist();
         assertThat(dir).doesNotExist();
     }
 }

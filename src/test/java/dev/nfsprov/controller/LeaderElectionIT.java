@@ -1,21 +1,20 @@
 package dev.nfsprov.controller;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Kube;
 import dev.nfsprov.testenv.ProvisionerProcess;
 import dev.nfsprov.testenv.RealCluster;
 import dev.nfsprov.testenv.RealCluster.TestNamespace;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Two replicas: one holds the Lease, every claim is provisioned exactly once, and the other takes over. */
 @ExtendWith(RealCluster.class)
@@ -31,9 +30,16 @@ class LeaderElectionIT {
         String leaseName = dev.nfsprov.protocol.Names.leaseName(name);
         Map<String, String> leaseNs = Map.of("POD_NAMESPACE", ns.name());
 
-        try (var a = ProvisionerProcess.start(env, name, true, leaseNs); var b = ProvisionerProcess.start(env, name, true, leaseNs)) {
-            Lease lease = Await.until("a Lease holder", Duration.ofSeconds(30),
-                    () -> env.client.leases().inNamespace(ns.name()).withName(leaseName).get(),
+        try (var a = ProvisionerProcess.start(env, name, true, leaseNs);
+                var b = ProvisionerProcess.start(env, name, true, leaseNs)) {
+            Lease lease = Await.until(
+                    "a Lease holder",
+                    Duration.ofSeconds(30),
+                    () -> env.client
+                            .leases()
+                            .inNamespace(ns.name())
+                            .withName(leaseName)
+                            .get(),
                     l -> l != null && l.getSpec().getHolderIdentity() != null);
             String holder = lease.getSpec().getHolderIdentity();
 
@@ -44,8 +50,13 @@ class LeaderElectionIT {
                 assertThat(kube.volumesOf(bound.getMetadata().getUid())).hasSize(1);
             }
             for (int i = 0; i < claims; i++) {
-                kube.awaitEvent("c" + i, "ProvisioningSucceeded", "Successfully provisioned"); // events are posted asynchronously
-                assertThat(kube.events("c" + i, "ProvisioningSucceeded")).as("provisioned once: c" + i).hasSize(1);
+                kube.awaitEvent(
+                        "c" + i,
+                        "ProvisioningSucceeded",
+                        "Successfully provisioned"); // events are posted asynchronously
+                assertThat(kube.events("c" + i, "ProvisioningSucceeded"))
+                        .as("provisioned once: c" + i)
+                        .hasSize(1);
             }
             try (Stream<Path> dirs = Files.list(env.exportDir.resolve(ns.name() + "-ha"))) {
                 assertThat(dirs.count()).isEqualTo(claims);
@@ -58,8 +69,14 @@ class LeaderElectionIT {
             var leader = aLeads ? a : b;
             leader.kill();
             long killed = System.nanoTime();
-            Await.until("a new Lease holder", Duration.ofSeconds(20),
-                    () -> env.client.leases().inNamespace(ns.name()).withName(leaseName).get(),
+            Await.until(
+                    "a new Lease holder",
+                    Duration.ofSeconds(20),
+                    () -> env.client
+                            .leases()
+                            .inNamespace(ns.name())
+                            .withName(leaseName)
+                            .get(),
                     l -> !holder.equals(l.getSpec().getHolderIdentity()));
             System.out.printf("failover took %.1f s%n", (System.nanoTime() - killed) / 1e9);
             kube.create(kube.claimBuilder("after-failover", sc));

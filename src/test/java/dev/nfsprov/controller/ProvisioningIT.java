@@ -1,5 +1,7 @@
 package dev.nfsprov.controller;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Kube;
 import dev.nfsprov.testenv.Nfs;
@@ -8,12 +10,6 @@ import dev.nfsprov.testenv.RealCluster;
 import dev.nfsprov.testenv.RealCluster.TestNamespace;
 import dev.nfsprov.testenv.TestEnvironment;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -23,8 +19,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Claim → directory → PersistentVolume → Bound, against the real control plane and ganesha. */
 @ExtendWith(RealCluster.class)
@@ -45,10 +44,16 @@ class ProvisioningIT {
         provisionerName = "nfsprov.dev/" + ns;
         provisioner = ProvisionerProcess.start(env, provisionerName, true, Map.of());
         kube.storageClass(ns + "-std", provisionerName, Map.of(), "Delete", "Immediate");
-        kube.storageClass(ns + "-pattern", provisionerName,
-                Map.of("pathPattern", "${.PVC.namespace}/${.PVC.labels.app}/${.PVC.annotations.team}-${.PVC.name}/${.PV.name}"),
-                "Delete", "Immediate");
-        kube.storageClass(ns + "-evil", provisionerName, Map.of("pathPattern", "${.PVC.annotations.dir}"), "Delete", "Immediate");
+        kube.storageClass(
+                ns + "-pattern",
+                provisionerName,
+                Map.of(
+                        "pathPattern",
+                        "${.PVC.namespace}/${.PVC.labels.app}/${.PVC.annotations.team}-${.PVC.name}/${.PV.name}"),
+                "Delete",
+                "Immediate");
+        kube.storageClass(
+                ns + "-evil", provisionerName, Map.of("pathPattern", "${.PVC.annotations.dir}"), "Delete", "Immediate");
         kube.storageClass(ns + "-wffc", provisionerName, Map.of(), "Delete", "WaitForFirstConsumer");
     }
 
@@ -63,10 +68,12 @@ class ProvisioningIT {
 
     @Test
     void claimIsProvisionedBoundAndServedOverNfs() throws Exception {
-        kube.create(kube.claimBuilder("data", ns + "-std").editMetadata()
+        kube.create(kube.claimBuilder("data", ns + "-std")
+                .editMetadata()
                 .addToAnnotations("k8s-sigs.io/nfs-directory-mode", "0750")
                 .addToAnnotations("k8s-sigs.io/nfs-directory-uid", "1234")
-                .addToAnnotations("k8s-sigs.io/nfs-directory-gid", "5678").endMetadata());
+                .addToAnnotations("k8s-sigs.io/nfs-directory-gid", "5678")
+                .endMetadata());
         var claim = kube.awaitBound("data");
         String pvName = "pvc-" + claim.getMetadata().getUid();
         assertThat(claim.getSpec().getVolumeName()).isEqualTo(pvName);
@@ -80,7 +87,8 @@ class ProvisioningIT {
         assertThat(pv.getSpec().getPersistentVolumeReclaimPolicy()).isEqualTo("Delete");
         assertThat(pv.getSpec().getStorageClassName()).isEqualTo(ns + "-std");
         assertThat(pv.getSpec().getMountOptions()).containsExactly("nfsvers=4.1");
-        assertThat(pv.getMetadata().getAnnotations()).containsEntry("pv.kubernetes.io/provisioned-by", provisionerName)
+        assertThat(pv.getMetadata().getAnnotations())
+                .containsEntry("pv.kubernetes.io/provisioned-by", provisionerName)
                 .containsEntry("nfsprov.dev/on-delete", "archive");
         assertThat(pv.getMetadata().getFinalizers()).contains("external-provisioner.volume.kubernetes.io/finalizer");
 
@@ -96,15 +104,19 @@ class ProvisioningIT {
 
         kube.awaitEvent("data", "ProvisioningSucceeded", "Successfully provisioned volume " + pvName);
         String metrics = provisioner.get("/metrics").body();
-        assertThat(metrics).containsPattern("controller_persistentvolumeclaim_provision_total\\{class=\"" + ns + "-std\"} [1-9]");
+        assertThat(metrics)
+                .containsPattern("controller_persistentvolumeclaim_provision_total\\{class=\"" + ns + "-std\"} [1-9]");
         assertThat(metrics).contains("controller_persistentvolumeclaim_provision_duration_seconds_bucket");
         assertThat(provisioner.get("/healthz").statusCode()).isEqualTo(200);
     }
 
     @Test
     void pathPatternWithLabelsAnnotationsAndSubFolders() {
-        kube.create(kube.claimBuilder("pattern", ns + "-pattern").editMetadata()
-                .addToLabels("app", "katib").addToAnnotations("team", "ml").endMetadata());
+        kube.create(kube.claimBuilder("pattern", ns + "-pattern")
+                .editMetadata()
+                .addToLabels("app", "katib")
+                .addToAnnotations("team", "ml")
+                .endMetadata());
         var claim = kube.awaitBound("pattern");
         String pvName = "pvc-" + claim.getMetadata().getUid();
         String dir = ns + "/katib/ml-pattern/" + pvName;
@@ -113,7 +125,8 @@ class ProvisioningIT {
 
         kube.deleteClaim("pattern");
         kube.awaitVolumeGone(pvName);
-        assertThat(env.exportDir.resolve(ns + "/katib/ml-pattern/archived-" + pvName)).isDirectory();
+        assertThat(env.exportDir.resolve(ns + "/katib/ml-pattern/archived-" + pvName))
+                .isDirectory();
         assertThat(env.exportDir.resolve(dir)).doesNotExist();
     }
 
@@ -121,10 +134,20 @@ class ProvisioningIT {
     void traversalAttemptsAreRefusedAndCreateNothing() throws Exception {
         var before = tree(env.exportDir);
         var besideBefore = children(env.exportDir.getParent());
-        var attempts = List.of("../escaped", "/etc", "%2e%2e/escaped", "a/../../escaped", "x".repeat(300),
-                "\uFF0E\uFF0E/escaped", "ok//double", "");
+        var attempts = List.of(
+                "../escaped",
+                "/etc",
+                "%2e%2e/escaped",
+                "a/../../escaped",
+                "x".repeat(300),
+                "\uFF0E\uFF0E/escaped",
+                "ok//double",
+                "");
         for (int i = 0; i < attempts.size(); i++) {
-            kube.create(kube.claimBuilder("evil-" + i, ns + "-evil").editMetadata().addToAnnotations("dir", attempts.get(i)).endMetadata());
+            kube.create(kube.claimBuilder("evil-" + i, ns + "-evil")
+                    .editMetadata()
+                    .addToAnnotations("dir", attempts.get(i))
+                    .endMetadata());
         }
         for (int i = 0; i < attempts.size(); i++) {
             var event = kube.awaitEvent("evil-" + i, "ProvisioningFailed", "directory path");
@@ -140,15 +163,24 @@ class ProvisioningIT {
             assertThat(kube.volumesOf(claim.getMetadata().getUid())).isEmpty();
         }
         assertThat(tree(env.exportDir)).as("nothing created on the share").isEqualTo(before);
-        assertThat(children(env.exportDir.getParent())).as("nothing created beside the share").isEqualTo(besideBefore);
+        assertThat(children(env.exportDir.getParent()))
+                .as("nothing created beside the share")
+                .isEqualTo(besideBefore);
         assertThat(Path.of("/etc/escaped")).doesNotExist();
     }
 
     @Test
     void selectorAndBlockClaimsAreRefusedWithAReason() {
-        kube.create(kube.claimBuilder("with-selector", ns + "-std").editSpec()
-                .withSelector(new LabelSelectorBuilder().addToMatchLabels("disk", "fast").build()).endSpec());
-        kube.create(kube.claimBuilder("block", ns + "-std").editSpec().withVolumeMode("Block").endSpec());
+        kube.create(kube.claimBuilder("with-selector", ns + "-std")
+                .editSpec()
+                .withSelector(new LabelSelectorBuilder()
+                        .addToMatchLabels("disk", "fast")
+                        .build())
+                .endSpec());
+        kube.create(kube.claimBuilder("block", ns + "-std")
+                .editSpec()
+                .withVolumeMode("Block")
+                .endSpec());
         kube.awaitEvent("with-selector", "ProvisioningFailed", "spec.selector are not supported");
         kube.awaitEvent("block", "ProvisioningFailed", "volumeMode Block is not supported");
         assertThat(kube.volumesOf(kube.claim("block").getMetadata().getUid())).isEmpty();
@@ -157,53 +189,75 @@ class ProvisioningIT {
     @Test
     void waitForFirstConsumerWaitsForTheSelectedNode() {
         kube.create(kube.claimBuilder("late", ns + "-wffc"));
-        Await.holdsFor("no volume before a node is selected", Duration.ofSeconds(2),
+        Await.holdsFor(
+                "no volume before a node is selected",
+                Duration.ofSeconds(2),
                 () -> kube.volumesOf(kube.claim("late").getMetadata().getUid()).isEmpty());
         // the scheduler's part: there is no scheduler here, so the test selects the node
-        env.client.persistentVolumeClaims().inNamespace(ns).withName("late")
-                .edit(c -> { c.getMetadata().getAnnotations().put("volume.kubernetes.io/selected-node", "node-1"); return c; });
+        env.client.persistentVolumeClaims().inNamespace(ns).withName("late").edit(c -> {
+            c.getMetadata().getAnnotations().put("volume.kubernetes.io/selected-node", "node-1");
+            return c;
+        });
         kube.awaitBound("late");
     }
 
     @Test
     void badAnnotationIsAnEventNotACrash() {
-        kube.create(kube.claimBuilder("bad-mode", ns + "-std").editMetadata()
-                .addToAnnotations("k8s-sigs.io/nfs-directory-mode", "rwxrwxrwx").endMetadata());
+        kube.create(kube.claimBuilder("bad-mode", ns + "-std")
+                .editMetadata()
+                .addToAnnotations("k8s-sigs.io/nfs-directory-mode", "rwxrwxrwx")
+                .endMetadata());
         kube.awaitEvent("bad-mode", "ProvisioningFailed", "mode \"rwxrwxrwx\" is not an octal file mode");
         assertThat(provisioner.isAlive()).isTrue();
         // fixing the annotation is enough: the update triggers a new attempt
-        env.client.persistentVolumeClaims().inNamespace(ns).withName("bad-mode")
-                .edit(c -> { c.getMetadata().getAnnotations().put("k8s-sigs.io/nfs-directory-mode", "0770"); return c; });
+        env.client.persistentVolumeClaims().inNamespace(ns).withName("bad-mode").edit(c -> {
+            c.getMetadata().getAnnotations().put("k8s-sigs.io/nfs-directory-mode", "0770");
+            return c;
+        });
         kube.awaitBound("bad-mode");
     }
 
     @Test
     void aTypoInPathPatternIsOneEventNotOnePerRetryAndFixingTheClassIsEnough() {
         String cls = ns + "-typo";
-        kube.storageClass(cls, provisionerName, Map.of("pathPattern", "${.PVC.namspace}/${.PVC.name}"), "Delete", "Immediate");
+        kube.storageClass(
+                cls, provisionerName, Map.of("pathPattern", "${.PVC.namspace}/${.PVC.name}"), "Delete", "Immediate");
         kube.create(kube.claimBuilder("typo", cls));
         kube.awaitEvent("typo", "ProvisioningFailed", "namspace");
-        // Transient errors back off from 1 s (1, 2, 4, 8 s...): a rejection retried that way would have posted 4 more by now.
-        Await.holdsFor("a single ProvisioningFailed event", Duration.ofSeconds(10), () -> kube.events("typo", "ProvisioningFailed").size() == 1);
-        assertThat(kube.events("typo", "ProvisioningFailed").getFirst().getMessage()).isEqualTo(
-                "failed to provision volume: StorageClass parameter pathPattern \"${.PVC.namspace}/${.PVC.name}\" has an unknown placeholder "
-                        + "${.PVC.namspace}; use ${.PVC.namespace}, ${.PVC.name}, ${.PVC.labels.KEY}, ${.PVC.annotations.KEY} or ${.PV.name}");
-        // A class's parameters are immutable: fixed by re-creating it, which the controller notices without a claim change.
+        // Transient errors back off from 1 s (1, 2, 4, 8 s...): a rejection retried that way would have posted 4 more
+        // by now.
+        Await.holdsFor(
+                "a single ProvisioningFailed event",
+                Duration.ofSeconds(10),
+                () -> kube.events("typo", "ProvisioningFailed").size() == 1);
+        assertThat(kube.events("typo", "ProvisioningFailed").getFirst().getMessage())
+                .isEqualTo("failed to provision volume: StorageClass parameter pathPattern "
+                        + "\"${.PVC.namspace}/${.PVC.name}\" " + "has " + "an " + "unknown " + "placeholder "
+                        + "${.PVC.namspace}; use ${.PVC.namespace}, ${.PVC.name}, " + "${.PVC.labels.KEY}, "
+                        + "${.PVC.annotations.KEY} " + "or " + "${.PV.name}");
+        // A class's parameters are immutable: fixed by re-creating it, which the controller notices without a claim
+        // change.
         env.client.storage().v1().storageClasses().withName(cls).delete();
-        Await.until("class " + cls + " gone", Duration.ofSeconds(30), () -> env.client.storage().v1().storageClasses().withName(cls).get() == null);
-        kube.storageClass(cls, provisionerName, Map.of("pathPattern", "${.PVC.namespace}/${.PVC.name}"), "Delete", "Immediate");
+        Await.until(
+                "class " + cls + " gone",
+                Duration.ofSeconds(30),
+                () -> env.client.storage().v1().storageClasses().withName(cls).get() == null);
+        kube.storageClass(
+                cls, provisionerName, Map.of("pathPattern", "${.PVC.namespace}/${.PVC.name}"), "Delete", "Immediate");
         kube.awaitBound("typo");
     }
 
     static TreeSet<String> tree(Path root) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
-            return s.map(p -> root.relativize(p).toString()).collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+            return s.map(p -> root.relativize(p).toString())
+                    .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
         }
     }
 
     static TreeSet<String> children(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+            return s.map(p -> p.getFileName().toString())
+                    .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
         }
     }
 }

@@ -1,23 +1,22 @@
 package dev.nfsprov.controller;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Kube;
 import dev.nfsprov.testenv.ProvisionerProcess;
 import dev.nfsprov.testenv.RealCluster;
 import dev.nfsprov.testenv.RealCluster.TestNamespace;
 import dev.nfsprov.testenv.TestEnvironment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** What happens to the data when a claim goes: archive, delete or keep, as the class says. */
 @ExtendWith(RealCluster.class)
@@ -41,7 +40,12 @@ class ReclaimIT {
         kube.storageClass(ns + "-old-delete", name, Map.of("archiveOnDelete", "false"), "Delete", "Immediate");
         kube.storageClass(ns + "-retain-data", name, Map.of("onDelete", "retain"), "Delete", "Immediate");
         kube.storageClass(ns + "-retain-pv", name, Map.of(), "Retain", "Immediate");
-        kube.storageClass(ns + "-fixed", name, Map.of("pathPattern", "${.PVC.namespace}-fixed/${.PVC.name}"), "Delete", "Immediate");
+        kube.storageClass(
+                ns + "-fixed",
+                name,
+                Map.of("pathPattern", "${.PVC.namespace}-fixed/${.PVC.name}"),
+                "Delete",
+                "Immediate");
         kube.storageClass(ns + "-gone", name, Map.of("onDelete", "delete"), "Delete", "Immediate");
     }
 
@@ -72,7 +76,8 @@ class ReclaimIT {
         Path dir = boundWithData("a", ns + "-archive");
         deleteAndAwaitVolumeGone("a");
         assertThat(dir).doesNotExist();
-        assertThat(dir.resolveSibling("archived-" + dir.getFileName()).resolve("db.sql")).hasContent("precious rows");
+        assertThat(dir.resolveSibling("archived-" + dir.getFileName()).resolve("db.sql"))
+                .hasContent("precious rows");
     }
 
     @Test
@@ -99,9 +104,14 @@ class ReclaimIT {
         Path dir = boundWithData("kept", ns + "-retain-pv");
         String pv = kube.claim("kept").getSpec().getVolumeName();
         kube.deleteClaim("kept");
-        Await.until("volume Released", Duration.ofSeconds(60), () -> kube.volume(pv),
+        Await.until(
+                "volume Released",
+                Duration.ofSeconds(60),
+                () -> kube.volume(pv),
                 v -> v.getStatus() != null && "Released".equals(v.getStatus().getPhase()));
-        Await.holdsFor("Released volume and its data stay", Duration.ofSeconds(2),
+        Await.holdsFor(
+                "Released volume and its data stay",
+                Duration.ofSeconds(2),
                 () -> kube.volume(pv) != null && Files.exists(dir.resolve("db.sql")));
     }
 
@@ -136,11 +146,21 @@ class ReclaimIT {
     void removedStorageClassFallsBackToWhatTheVolumeRemembers() throws Exception {
         Path dir = boundWithData("orphan", ns + "-gone");
         env.client.storage().v1().storageClasses().withName(ns + "-gone").delete();
-        Await.until("class gone", Duration.ofSeconds(30), () -> env.client.storage().v1().storageClasses().withName(ns + "-gone").get() == null);
+        Await.until(
+                "class gone",
+                Duration.ofSeconds(30),
+                () -> env.client
+                                .storage()
+                                .v1()
+                                .storageClasses()
+                                .withName(ns + "-gone")
+                                .get()
+                        == null);
         deleteAndAwaitVolumeGone("orphan");
         assertThat(dir).as("onDelete=delete remembered on the PV").doesNotExist();
         assertThat(dir.resolveSibling("archived-" + dir.getFileName())).doesNotExist();
-        assertThat(provisioner.get("/metrics").body()).containsPattern("controller_persistentvolume_delete_total\\{class=\"" + ns + "-gone\"} 1");
+        assertThat(provisioner.get("/metrics").body())
+                .containsPattern("controller_persistentvolume_delete_total\\{class=\"" + ns + "-gone\"} 1");
     }
 
     @Test
@@ -148,7 +168,8 @@ class ReclaimIT {
         Path dir = boundWithData("direct", ns + "-delete");
         String pv = kube.claim("direct").getSpec().getVolumeName();
         env.client.persistentVolumes().withName(pv).delete();
-        Await.holdsFor("bound volume kept while in use", Duration.ofSeconds(2), () -> Files.exists(dir.resolve("db.sql")));
+        Await.holdsFor(
+                "bound volume kept while in use", Duration.ofSeconds(2), () -> Files.exists(dir.resolve("db.sql")));
         kube.deleteClaim("direct");
         kube.awaitVolumeGone(pv);
         assertThat(dir).doesNotExist();

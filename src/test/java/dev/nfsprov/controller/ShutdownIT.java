@@ -1,14 +1,13 @@
 package dev.nfsprov.controller;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.nfsprov.testenv.ProvisionerProcess;
 import dev.nfsprov.testenv.RealCluster;
 import dev.nfsprov.testenv.RealCluster.TestNamespace;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** SIGTERM, as the kubelet sends it: the leader stops within 5 s, with no stack trace. */
 @ExtendWith(RealCluster.class)
@@ -16,7 +15,8 @@ class ShutdownIT {
 
     @Test
     void sigtermStopsTheLeaderWithinFiveSeconds(TestNamespace ns) {
-        var p = ProvisionerProcess.start(ns.env(), "nfsprov.dev/" + ns.name(), true, Map.of("POD_NAMESPACE", ns.name()));
+        var p = ProvisionerProcess.start(
+                ns.env(), "nfsprov.dev/" + ns.name(), true, Map.of("POD_NAMESPACE", ns.name()));
         long start = System.nanoTime();
         int exit = p.terminate();
         double seconds = (System.nanoTime() - start) / 1e9;

@@ -1,5 +1,7 @@
 package dev.nfsprov.controller;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Kube;
 import dev.nfsprov.testenv.ProvisionerProcess;
@@ -9,11 +11,6 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,8 +18,10 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.IntStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * A cluster that already holds 10,000 claims and 10,000 volumes of another class (100 namespaces, a label and a
@@ -40,32 +39,78 @@ class StartAtScaleIT {
 
     @BeforeAll
     void createTheCluster() throws Exception {
-        // kube-controller-manager posts an event for each of the 10,000 claims first: let it use the API faster than its default.
+        // kube-controller-manager posts an event for each of the 10,000 claims first: let it use the API faster than
+        // its default.
         env = TestEnvironment.startSeparate("scale", Map.of("NFSPROV_KCM_QPS", "1000", "NFSPROV_KCM_BURST", "2000"));
         var client = env.client;
         // Another class: no provisioner, WaitForFirstConsumer, so kube-controller-manager leaves its claims alone.
-        client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata().withName("foreign").endMetadata()
-                .withProvisioner("kubernetes.io/no-provisioner").withVolumeBindingMode("WaitForFirstConsumer").build()).create();
+        client.storage()
+                .v1()
+                .storageClasses()
+                .resource(new StorageClassBuilder()
+                        .withNewMetadata()
+                        .withName("foreign")
+                        .endMetadata()
+                        .withProvisioner("kubernetes.io/no-provisioner")
+                        .withVolumeBindingMode("WaitForFirstConsumer")
+                        .build())
+                .create();
         String bulky = "x".repeat(1024);
         try (var pool = Executors.newFixedThreadPool(16)) {
-            var namespaces = IntStream.range(0, NAMESPACES).mapToObj(n -> pool.submit(() -> client.namespaces().resource(
-                    new NamespaceBuilder().withNewMetadata().withName("tenant-" + n).endMetadata().build()).create())).toList();
+            var namespaces = IntStream.range(0, NAMESPACES)
+                    .mapToObj(n -> pool.submit(() -> client.namespaces()
+                            .resource(new NamespaceBuilder()
+                                    .withNewMetadata()
+                                    .withName("tenant-" + n)
+                                    .endMetadata()
+                                    .build())
+                            .create()))
+                    .toList();
             for (Future<?> f : namespaces) f.get();
-            var created = IntStream.range(0, NAMESPACES * PER_NAMESPACE).mapToObj(i -> pool.submit(() -> {
-                String ns = "tenant-" + (i / PER_NAMESPACE);
-                client.persistentVolumeClaims().resource(new PersistentVolumeClaimBuilder().withNewMetadata().withNamespace(ns)
-                        .withName("claim-" + i).withLabels(Map.of("app", "app-" + i)).withAnnotations(Map.of("example.com/notes", bulky))
-                        .endMetadata().withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName("foreign")
-                        .withNewResources().addToRequests("storage", new Quantity("1Gi")).endResources().endSpec().build()).create();
-                client.persistentVolumes().resource(new PersistentVolumeBuilder().withNewMetadata().withName("foreign-" + i).endMetadata()
-                        .withNewSpec().withStorageClassName("foreign-static").withAccessModes("ReadWriteOnce")
-                        .withCapacity(Map.of("storage", new Quantity("1Gi"))).withPersistentVolumeReclaimPolicy("Retain")
-                        .withNewNfs().withServer("nfs.example").withPath("/foreign/" + i).endNfs().endSpec().build()).create();
-                return null;
-            })).toList();
+            var created = IntStream.range(0, NAMESPACES * PER_NAMESPACE)
+                    .mapToObj(i -> pool.submit(() -> {
+                        String ns = "tenant-" + (i / PER_NAMESPACE);
+                        client.persistentVolumeClaims()
+                                .resource(new PersistentVolumeClaimBuilder()
+                                        .withNewMetadata()
+                                        .withNamespace(ns)
+                                        .withName("claim-" + i)
+                                        .withLabels(Map.of("app", "app-" + i))
+                                        .withAnnotations(Map.of("example.com/notes", bulky))
+                                        .endMetadata()
+                                        .withNewSpec()
+                                        .withAccessModes("ReadWriteOnce")
+                                        .withStorageClassName("foreign")
+                                        .withNewResources()
+                                        .addToRequests("storage", new Quantity("1Gi"))
+                                        .endResources()
+                                        .endSpec()
+                                        .build())
+                                .create();
+                        client.persistentVolumes()
+                                .resource(new PersistentVolumeBuilder()
+                                        .withNewMetadata()
+                                        .withName("foreign-" + i)
+                                        .endMetadata()
+                                        .withNewSpec()
+                                        .withStorageClassName("foreign-static")
+                                        .withAccessModes("ReadWriteOnce")
+                                        .withCapacity(Map.of("storage", new Quantity("1Gi")))
+                                        .withPersistentVolumeReclaimPolicy("Retain")
+                                        .withNewNfs()
+                                        .withServer("nfs.example")
+                                        .withPath("/foreign/" + i)
+                                        .endNfs()
+                                        .endSpec()
+                                        .build())
+                                .create();
+                        return null;
+                    }))
+                    .toList();
             for (Future<?> f : created) f.get();
         }
-        assertThat(client.persistentVolumeClaims().inAnyNamespace().list().getItems()).hasSize(NAMESPACES * PER_NAMESPACE);
+        assertThat(client.persistentVolumeClaims().inAnyNamespace().list().getItems())
+                .hasSize(NAMESPACES * PER_NAMESPACE);
     }
 
     @AfterAll
@@ -82,16 +127,22 @@ class StartAtScaleIT {
             var ours = kube.create(kube.claimBuilder("ours", "nfs-scale"));
             // Both the hand-over of the claim and the binding are kube-controller-manager's, behind its backlog of
             // 20,000 objects: the deadlines cover that; what this test holds nfsprov to is the volume it makes.
-            Await.until("nfsprov's volume for tenant-0/ours", Duration.ofMinutes(4), () -> !kube.volumesOf(ours.getMetadata().getUid()).isEmpty());
+            Await.until(
+                    "nfsprov's volume for tenant-0/ours",
+                    Duration.ofMinutes(4),
+                    () -> !kube.volumesOf(ours.getMetadata().getUid()).isEmpty());
             kube.awaitBound("ours", Duration.ofMinutes(4));
             Await.holdsFor("the controller stays up", Duration.ofSeconds(5), controller::isAlive);
-            System.out.println("StartAtScaleIT: peak RSS with " + NAMESPACES * PER_NAMESPACE + " foreign claims and volumes: "
-                    + peakRss(controller.pid()) + " (VmHWM)");
+            System.out.println("StartAtScaleIT: peak RSS with " + NAMESPACES * PER_NAMESPACE
+                    + " foreign claims and volumes: " + peakRss(controller.pid()) + " (VmHWM)");
         }
     }
 
     private static String peakRss(long pid) throws Exception {
-        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("VmHWM:"))
-                .map(l -> l.substring(6).strip()).findFirst().orElse("?");
+        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                .filter(l -> l.startsWith("VmHWM:"))
+                .map(l -> l.substring(6).strip())
+                .findFirst()
+                .orElse("?");
     }
 }

@@ -2,7 +2,6 @@ package dev.nfsprov.deploy;
 
 import dev.nfsprov.testenv.Commands;
 import dev.nfsprov.testenv.TestEnvironment;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,8 +13,15 @@ import java.util.Map;
 final class Chart {
     static final Path CHART = TestEnvironment.REPO.resolve("deploy/helm/nfsprov");
     /** The Kubeflow guide's values, in Helm 3 syntax. */
-    static final List<String> GUIDE_VALUES = List.of("--set", "nfs.server=10.0.0.2", "--set", "nfs.path=/exported/path",
-            "--set", "storageClass.name=nfs", "--set", "storageClass.defaultClass=true");
+    static final List<String> GUIDE_VALUES = List.of(
+            "--set",
+            "nfs.server=10.0.0.2",
+            "--set",
+            "nfs.path=/exported/path",
+            "--set",
+            "storageClass.name=nfs",
+            "--set",
+            "storageClass.defaultClass=true");
 
     private Chart() {}
 
@@ -23,7 +29,8 @@ final class Chart {
         var cmd = new ArrayList<String>();
         cmd.add(TestEnvironment.tool("helm").toString());
         cmd.addAll(List.of(args));
-        return Commands.runOrFail(Map.of("HOME", TestEnvironment.REPO.resolve("target").toString()), cmd, "helm failed");
+        return Commands.runOrFail(
+                Map.of("HOME", TestEnvironment.REPO.resolve("target").toString()), cmd, "helm failed");
     }
 
     static String template(String release, String namespace, List<String> values) {

@@ -1,45 +1,58 @@
 package dev.nfsprov.deploy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.nfsprov.testenv.RealCluster;
 import dev.nfsprov.testenv.RealCluster.TestNamespace;
 import dev.nfsprov.testenv.TestEnvironment;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The chart and the kustomize base, rendered and checked by the real API server (server-side dry run). */
 @ExtendWith(RealCluster.class)
 class ChartIT {
 
     static List<HasMetadata> objects(TestEnvironment env, String yaml) {
-        return env.client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items();
+        return env.client
+                .load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)))
+                .items();
     }
 
     @Test
     void lintIsClean() {
         String out = Chart.helm("lint", "--strict", Chart.CHART.toString(), "--set", "nfs.server=10.0.0.2");
-        assertThat(out).contains("0 chart(s) failed").doesNotContain("[WARNING]").doesNotContain("[ERROR]");
+        assertThat(out)
+                .contains("0 chart(s) failed")
+                .doesNotContain("[WARNING]")
+                .doesNotContain("[ERROR]");
     }
 
     @Test
     void theGuidesHelmInstallRendersADefaultClassNamedNfs(TestNamespace ns) {
         String yaml = Chart.template("nfs-client-provisioner", ns.name(), Chart.GUIDE_VALUES);
         var objects = objects(ns.env(), yaml);
-        var sc = objects.stream().filter(StorageClass.class::isInstance).map(StorageClass.class::cast).findFirst().orElseThrow();
+        var sc = objects.stream()
+                .filter(StorageClass.class::isInstance)
+                .map(StorageClass.class::cast)
+                .findFirst()
+                .orElseThrow();
         assertThat(sc.getMetadata().getName()).isEqualTo("nfs");
-        assertThat(sc.getMetadata().getAnnotations()).containsEntry("storageclass.kubernetes.io/is-default-class", "true");
+        assertThat(sc.getMetadata().getAnnotations())
+                .containsEntry("storageclass.kubernetes.io/is-default-class", "true");
         assertThat(sc.getProvisioner()).isEqualTo("cluster.local/nfs-client-provisioner-nfsprov");
         assertThat(sc.getMountOptions()).containsExactly("nfsvers=4.1");
         assertThat(sc.getAllowVolumeExpansion()).isFalse();
-        var deployment = objects.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).findFirst().orElseThrow();
+        var deployment = objects.stream()
+                .filter(Deployment.class::isInstance)
+                .map(Deployment.class::cast)
+                .findFirst()
+                .orElseThrow();
         var pod = deployment.getSpec().getTemplate().getSpec();
         assertThat(pod.getVolumes().getFirst().getNfs().getServer()).isEqualTo("10.0.0.2");
         assertThat(pod.getVolumes().getFirst().getNfs().getPath()).isEqualTo("/exported/path");
@@ -52,16 +65,35 @@ class ChartIT {
 
         var dryRun = Chart.kubectl(ns.env(), yaml, "apply", "--dry-run=server", "-n", ns.name(), "-f", "-");
         assertThat(dryRun.exitCode()).as(dryRun.stderr()).isZero();
-        assertThat(dryRun.stdout()).contains("storageclass.storage.k8s.io/nfs created (server dry run)")
+        assertThat(dryRun.stdout())
+                .contains("storageclass.storage.k8s.io/nfs created (server dry run)")
                 .contains("deployment.apps/nfs-client-provisioner-nfsprov created (server dry run)");
     }
 
     @Test
     void everyOptionalObjectRendersAndIsAccepted(TestNamespace ns) {
-        String yaml = Chart.template("full", ns.name(), List.of("--set", "nfs.server=nfs.example", "--set", "nfs.mountOptions={nfsvers=4.2}",
-                "--set", "podDisruptionBudget.enabled=true", "--set", "storageClass.pathPattern=${.PVC.namespace}/${.PVC.name}",
-                "--set", "storageClass.onDelete=delete", "--set", "storageClass.name=full-" + ns.name(), "--set", "replicaCount=2"));
-        assertThat(yaml).contains("kind: PodDisruptionBudget").contains("kind: PersistentVolume\n").contains("pathPattern: ${.PVC.namespace}/${.PVC.name}\n");
+        String yaml = Chart.template(
+                "full",
+                ns.name(),
+                List.of(
+                        "--set",
+                        "nfs.server=nfs.example",
+                        "--set",
+                        "nfs.mountOptions={nfsvers=4.2}",
+                        "--set",
+                        "podDisruptionBudget.enabled=true",
+                        "--set",
+                        "storageClass.pathPattern=${.PVC.namespace}/${.PVC.name}",
+                        "--set",
+                        "storageClass.onDelete=delete",
+                        "--set",
+                        "storageClass.name=full-" + ns.name(),
+                        "--set",
+                        "replicaCount=2"));
+        assertThat(yaml)
+                .contains("kind: PodDisruptionBudget")
+                .contains("kind: PersistentVolume\n")
+                .contains("pathPattern: ${.PVC.namespace}/${.PVC.name}\n");
         var dryRun = Chart.kubectl(ns.env(), yaml, "apply", "--dry-run=server", "-n", ns.name(), "-f", "-");
         assertThat(dryRun.exitCode()).as(dryRun.stderr()).isZero();
     }
@@ -70,10 +102,14 @@ class ChartIT {
     void doctorChecksExactlyTheVerbsOfTheChartsClusterRole(TestNamespace ns) {
         var role = objects(ns.env(), Chart.template("verbs", ns.name(), Chart.GUIDE_VALUES)).stream()
                 .filter(io.fabric8.kubernetes.api.model.rbac.ClusterRole.class::isInstance)
-                .map(io.fabric8.kubernetes.api.model.rbac.ClusterRole.class::cast).findFirst().orElseThrow();
+                .map(io.fabric8.kubernetes.api.model.rbac.ClusterRole.class::cast)
+                .findFirst()
+                .orElseThrow();
         var granted = new java.util.TreeSet<String>();
         for (var rule : role.getRules()) {
-            for (String g : rule.getApiGroups()) for (String r : rule.getResources()) for (String v : rule.getVerbs()) granted.add(g + "/" + r + "/" + v);
+            for (String g : rule.getApiGroups())
+                for (String r : rule.getResources())
+                    for (String v : rule.getVerbs()) granted.add(g + "/" + r + "/" + v);
         }
         var checked = new java.util.TreeSet<String>();
         for (String[] n : dev.nfsprov.doctor.ClusterChecks.NEEDED) checked.add(n[0] + "/" + n[1] + "/" + n[2]);
@@ -82,8 +118,9 @@ class ChartIT {
 
     @Test
     void missingServerFailsWithWhatToSet() {
-        var r = dev.nfsprov.testenv.Commands.run(java.util.Map.of(), List.of(TestEnvironment.tool("helm").toString(), "template", "x",
-                Chart.CHART.toString()));
+        var r = dev.nfsprov.testenv.Commands.run(
+                java.util.Map.of(),
+                List.of(TestEnvironment.tool("helm").toString(), "template", "x", Chart.CHART.toString()));
         assertThat(r.exitCode()).isNotZero();
         assertThat(r.stderr()).contains("nfs.server is required");
     }
@@ -91,11 +128,25 @@ class ChartIT {
     @Test
     void kustomizeBaseIsAcceptedToo(TestNamespace ns) {
         // a server dry run cannot create the namespace its objects go into, so that one is made for real
-        ns.env().client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
-                .withNewMetadata().withName("nfsprov").endMetadata().build()).serverSideApply();
-        var rendered = Chart.kubectl(ns.env(), null, "kustomize", TestEnvironment.REPO.resolve("deploy/kustomize/base").toString());
+        ns.env()
+                .client
+                .namespaces()
+                .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName("nfsprov")
+                        .endMetadata()
+                        .build())
+                .serverSideApply();
+        var rendered = Chart.kubectl(
+                ns.env(),
+                null,
+                "kustomize",
+                TestEnvironment.REPO.resolve("deploy/kustomize/base").toString());
         assertThat(rendered.exitCode()).as(rendered.stderr()).isZero();
-        assertThat(rendered.stdout()).contains("kind: Deployment").contains("kind: ClusterRole").contains("kind: StorageClass");
+        assertThat(rendered.stdout())
+                .contains("kind: Deployment")
+                .contains("kind: ClusterRole")
+                .contains("kind: StorageClass");
         var dryRun = Chart.kubectl(ns.env(), rendered.stdout(), "apply", "--dry-run=server", "-f", "-");
         assertThat(dryRun.exitCode()).as(dryRun.stderr()).isZero();
         assertThat(dryRun.stdout()).contains("(server dry run)");

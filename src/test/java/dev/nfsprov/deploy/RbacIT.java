@@ -1,5 +1,7 @@
 package dev.nfsprov.deploy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Kube;
 import dev.nfsprov.testenv.ProvisionerProcess;
@@ -7,17 +9,11 @@ import dev.nfsprov.testenv.RealCluster;
 import dev.nfsprov.testenv.RealCluster.TestNamespace;
 import dev.nfsprov.testenv.TestEnvironment;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,8 +21,11 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Least privilege, proven: the provisioner runs authenticated as the chart's ServiceAccount with exactly the
@@ -55,17 +54,33 @@ class RbacIT {
         env = namespace.env();
         ns = namespace.name();
         kube = new Kube(env.client, ns);
-        String yaml = Chart.template("rbac", ns, List.of("--set", "nfs.server=127.0.0.1", "--set", "storageClass.create=false",
-                "--set", "storageClass.provisionerName=" + provisioner));
+        String yaml = Chart.template(
+                "rbac",
+                ns,
+                List.of(
+                        "--set",
+                        "nfs.server=127.0.0.1",
+                        "--set",
+                        "storageClass.create=false",
+                        "--set",
+                        "storageClass.provisionerName=" + provisioner));
         for (HasMetadata o : ChartIT.objects(env, yaml)) {
             switch (o) {
                 case ClusterRole c -> clusterRole = c;
                 case Role r -> role = r;
-                case io.fabric8.kubernetes.api.model.apps.Deployment d -> { } // not run: no kubelet here
-                case io.fabric8.kubernetes.api.model.Service s -> { }
+                case io.fabric8.kubernetes.api.model.apps.Deployment d -> {} // not run: no kubelet here
+                case io.fabric8.kubernetes.api.model.Service s -> {}
                 default -> {
-                    if (o instanceof io.fabric8.kubernetes.api.model.ServiceAccount sa) serviceAccount = sa.getMetadata().getName();
-                    o.getMetadata().setNamespace(o.getMetadata().getNamespace() == null && !(o instanceof io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding) ? ns : o.getMetadata().getNamespace());
+                    if (o instanceof io.fabric8.kubernetes.api.model.ServiceAccount sa)
+                        serviceAccount = sa.getMetadata().getName();
+                    o.getMetadata()
+                            .setNamespace(
+                                    o.getMetadata().getNamespace() == null
+                                                    && !(o
+                                                            instanceof
+                                                            io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding)
+                                            ? ns
+                                            : o.getMetadata().getNamespace());
                     env.client.resource(o).serverSideApply();
                 }
             }
@@ -74,13 +89,33 @@ class RbacIT {
         assertThat(role).isNotNull();
         assertThat(serviceAccount).isNotNull();
         apply(clusterRole.getRules(), role.getRules());
-        var token = env.client.serviceAccounts().inNamespace(ns).withName(serviceAccount)
-                .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(7200L).endSpec().build())
-                .getStatus().getToken();
+        var token = env.client
+                .serviceAccounts()
+                .inNamespace(ns)
+                .withName(serviceAccount)
+                .tokenRequest(new TokenRequestBuilder()
+                        .withNewSpec()
+                        .withExpirationSeconds(7200L)
+                        .endSpec()
+                        .build())
+                .getStatus()
+                .getToken();
         kubeconfig = env.stateDir.resolve("sa-" + ns + ".kubeconfig");
         String admin = Files.readString(env.kubeconfig);
-        String server = admin.lines().filter(l -> l.strip().startsWith("server:")).findFirst().orElseThrow().strip().substring(8).strip();
-        String ca = admin.lines().filter(l -> l.strip().startsWith("certificate-authority:")).findFirst().orElseThrow().strip().substring(22).strip();
+        String server = admin.lines()
+                .filter(l -> l.strip().startsWith("server:"))
+                .findFirst()
+                .orElseThrow()
+                .strip()
+                .substring(8)
+                .strip();
+        String ca = admin.lines()
+                .filter(l -> l.strip().startsWith("certificate-authority:"))
+                .findFirst()
+                .orElseThrow()
+                .strip()
+                .substring(22)
+                .strip();
         Files.writeString(kubeconfig, """
                 apiVersion: v1
                 kind: Config
@@ -97,10 +132,19 @@ class RbacIT {
     }
 
     private void apply(List<PolicyRule> clusterRules, List<PolicyRule> roleRules) {
-        var c = new io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder(clusterRole).editMetadata().withResourceVersion(null).endMetadata()
-                .withRules(clusterRules).build();
-        var r = new io.fabric8.kubernetes.api.model.rbac.RoleBuilder(role).editMetadata().withNamespace(ns).withResourceVersion(null).endMetadata()
-                .withRules(roleRules).build();
+        var c = new io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder(clusterRole)
+                .editMetadata()
+                .withResourceVersion(null)
+                .endMetadata()
+                .withRules(clusterRules)
+                .build();
+        var r = new io.fabric8.kubernetes.api.model.rbac.RoleBuilder(role)
+                .editMetadata()
+                .withNamespace(ns)
+                .withResourceVersion(null)
+                .endMetadata()
+                .withRules(roleRules)
+                .build();
         env.client.resource(c).forceConflicts().serverSideApply();
         env.client.resource(r).forceConflicts().serverSideApply();
     }
@@ -109,39 +153,66 @@ class RbacIT {
     private void scenario(Path launcher) {
         String suffix = "r" + (++round);
         kube.storageClass(ns + "-" + suffix + "-archive", provisioner, Map.of(), "Delete", "Immediate");
-        kube.storageClass(ns + "-" + suffix + "-delete", provisioner, Map.of("onDelete", "delete"), "Delete", "Immediate");
-        try (var p = ProvisionerProcess.start(env, launcher, provisioner, true,
-                Map.of("KUBECONFIG", kubeconfig.toString(), "POD_NAMESPACE", ns))) {
+        kube.storageClass(
+                ns + "-" + suffix + "-delete", provisioner, Map.of("onDelete", "delete"), "Delete", "Immediate");
+        try (var p = ProvisionerProcess.start(
+                env, launcher, provisioner, true, Map.of("KUBECONFIG", kubeconfig.toString(), "POD_NAMESPACE", ns))) {
             for (String kind : List.of("archive", "delete")) {
                 String claim = suffix + "-" + kind;
                 kube.create(kube.claimBuilder(claim, ns + "-" + suffix + "-" + kind));
-                var bound = Await.until("claim " + claim + " Bound", SCENARIO_TIMEOUT, () -> kube.claim(claim),
-                        c -> c != null && c.getStatus() != null && "Bound".equals(c.getStatus().getPhase()));
-                Await.until("ProvisioningSucceeded event on " + claim, SCENARIO_TIMEOUT,
+                var bound = Await.until(
+                        "claim " + claim + " Bound",
+                        SCENARIO_TIMEOUT,
+                        () -> kube.claim(claim),
+                        c -> c != null
+                                && c.getStatus() != null
+                                && "Bound".equals(c.getStatus().getPhase()));
+                Await.until(
+                        "ProvisioningSucceeded event on " + claim,
+                        SCENARIO_TIMEOUT,
                         () -> !kube.events(claim, "ProvisioningSucceeded").isEmpty());
                 String pv = bound.getSpec().getVolumeName();
                 Path dir = env.exportDir.resolve(ns + "-" + claim + "-" + pv);
                 kube.deleteClaim(claim);
                 Await.until("volume " + pv + " reclaimed", SCENARIO_TIMEOUT, () -> kube.volume(pv) == null);
                 assertThat(dir).doesNotExist();
-                assertThat(dir.resolveSibling("archived-" + dir.getFileName()).toFile().exists()).isEqualTo(kind.equals("archive"));
+                assertThat(dir.resolveSibling("archived-" + dir.getFileName())
+                                .toFile()
+                                .exists())
+                        .isEqualTo(kind.equals("archive"));
             }
-            Lease lease = env.client.leases().inNamespace(ns).withName("cluster.local-rbac-nfsprov").get();
+            Lease lease = env.client
+                    .leases()
+                    .inNamespace(ns)
+                    .withName("cluster.local-rbac-nfsprov")
+                    .get();
             assertThat(lease).isNotNull();
             ZonedDateTime acquired = lease.getSpec().getAcquireTime();
             Await.until("Lease renewed", SCENARIO_TIMEOUT, () -> {
-                var l = env.client.leases().inNamespace(ns).withName("cluster.local-rbac-nfsprov").get();
+                var l = env.client
+                        .leases()
+                        .inNamespace(ns)
+                        .withName("cluster.local-rbac-nfsprov")
+                        .get();
                 return l.getSpec().getRenewTime().isAfter(acquired.plusSeconds(3));
             });
-            assertThat(p.isAlive()).as("still running (a lost Lease makes it exit)").isTrue();
+            assertThat(p.isAlive())
+                    .as("still running (a lost Lease makes it exit)")
+                    .isTrue();
         }
     }
 
     @Test
     void theChartsPermissionsAreEnoughAndEachIsNeeded() throws Exception {
         Path image = TestEnvironment.REPO.resolve("target/image-rbac");
-        dev.nfsprov.testenv.Commands.runOrFail(Map.of(), List.of(TestEnvironment.REPO.resolve("scripts/build-image-layout").toString(),
-                image.toString()), "scripts/build-image-layout failed");
+        dev.nfsprov.testenv.Commands.runOrFail(
+                Map.of(),
+                List.of(
+                        TestEnvironment.REPO
+                                .resolve("scripts/build-image-layout")
+                                .toString(),
+                        image.toString()),
+                "scripts/build-image-layout failed");
         scenario(image.resolve("bin/nfsprov"));
 
         List<String> unneeded = new ArrayList<>();
@@ -168,17 +239,27 @@ class RbacIT {
     }
 
     private void clearLease() {
-        env.client.leases().inNamespace(ns).withName("cluster.local-rbac-nfsprov").delete();
+        env.client
+                .leases()
+                .inNamespace(ns)
+                .withName("cluster.local-rbac-nfsprov")
+                .delete();
     }
 
     private static List<PolicyRule> without(List<PolicyRule> rules, int index, String verb) {
         List<PolicyRule> out = new ArrayList<>();
         for (int i = 0; i < rules.size(); i++) {
             var r = rules.get(i);
-            if (i != index) { out.add(r); continue; }
+            if (i != index) {
+                out.add(r);
+                continue;
+            }
             var verbs = new ArrayList<>(r.getVerbs());
             verbs.remove(verb);
-            if (!verbs.isEmpty()) out.add(new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder(r).withVerbs(verbs).build());
+            if (!verbs.isEmpty())
+                out.add(new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder(r)
+                        .withVerbs(verbs)
+                        .build());
         }
         return out;
     }

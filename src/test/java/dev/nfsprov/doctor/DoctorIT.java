@@ -1,5 +1,7 @@
 package dev.nfsprov.doctor;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.nfsprov.cli.Main;
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Commands;
@@ -10,12 +12,6 @@ import dev.nfsprov.testenv.RealCluster.TestNamespace;
 import dev.nfsprov.testenv.TestEnvironment;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
@@ -24,8 +20,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** nfsprov doctor against ganesha (v4 only, v3 + v4, v3 only) and the real control plane. */
 @ExtendWith(RealCluster.class)
@@ -44,7 +43,9 @@ class DoctorIT {
 
     @AfterAll
     void stopExtraServers() {
-        for (var e : extraServers) Commands.run(e, List.of(TestEnvironment.REPO.resolve("scripts/dev-nfs").toString(), "down"));
+        for (var e : extraServers)
+            Commands.run(
+                    e, List.of(TestEnvironment.REPO.resolve("scripts/dev-nfs").toString(), "down"));
     }
 
     private Run doctor(String... args) {
@@ -59,19 +60,29 @@ class DoctorIT {
 
     /** Another ganesha, serving the given protocols; returns its NFS_* variables. */
     private Map<String, String> server(String protocols) {
-        var e = Map.of("NFSPROV_NFS_DIR", env.stateDir.resolve("nfs-" + protocols.replaceAll("\\D", "")).toString(), "NFSPROV_NFS_PROTOCOLS", protocols);
+        var e = Map.of(
+                "NFSPROV_NFS_DIR",
+                env.stateDir.resolve("nfs-" + protocols.replaceAll("\\D", "")).toString(),
+                "NFSPROV_NFS_PROTOCOLS",
+                protocols);
         extraServers.add(e);
-        String out = Commands.runOrFail(e, List.of(TestEnvironment.REPO.resolve("scripts/dev-nfs").toString(), "up"),
+        String out = Commands.runOrFail(
+                e,
+                List.of(TestEnvironment.REPO.resolve("scripts/dev-nfs").toString(), "up"),
                 "scripts/dev-nfs up with NFSv3 failed (apt-get install -y rpcbind nfs-ganesha nfs-ganesha-vfs)");
         Map<String, String> vars = new HashMap<>();
-        out.lines().filter(l -> l.contains("=")).forEach(l -> vars.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1)));
+        out.lines()
+                .filter(l -> l.contains("="))
+                .forEach(l -> vars.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1)));
         return vars;
     }
 
     @Test
     void healthyV4ServerAndExistingExport() {
         var r = doctor("--only", "nfs", "--nfs-server", "127.0.0.1:" + env.nfsPort, "--nfs-path", env.nfsPath);
-        assertThat(r.out()).contains("✓ NFS versions: speaks NFS 4.0, 4.1, 4.2").contains("✓ export /nfsprov: found over NFSv4");
+        assertThat(r.out())
+                .contains("✓ NFS versions: speaks NFS 4.0, 4.1, 4.2")
+                .contains("✓ export /nfsprov: found over NFSv4");
         assertThat(r.exit()).as(r.out()).isZero();
     }
 
@@ -93,20 +104,31 @@ class DoctorIT {
     @Test
     void v3OnlyServerIsAWarningWithTheGuidesReasons() {
         var s = server("3");
-        var r = doctor("--only", "nfs", "--nfs-server", "127.0.0.1:" + s.get("NFS_PORT"), "--nfs-path", s.get("NFS_V3_PATH"));
-        assertThat(r.out()).contains("! NFS versions: NFSv3 only").contains("partial-write").contains("enable NFSv4")
+        var r = doctor(
+                "--only", "nfs", "--nfs-server", "127.0.0.1:" + s.get("NFS_PORT"), "--nfs-path", s.get("NFS_V3_PATH"));
+        assertThat(r.out())
+                .contains("! NFS versions: NFSv3 only")
+                .contains("partial-write")
+                .contains("enable NFSv4")
                 .contains("✓ export " + s.get("NFS_V3_PATH") + ": in the MOUNT export list");
         assertThat(r.exit()).as(r.out()).isEqualTo(1);
-        var missing = doctor("--only", "nfs", "--nfs-server", "127.0.0.1:" + s.get("NFS_PORT"), "--nfs-path", "/elsewhere");
-        assertThat(missing.out()).contains("✗ export /elsewhere: not exported; the server exports [" + s.get("NFS_V3_PATH") + "]");
+        var missing =
+                doctor("--only", "nfs", "--nfs-server", "127.0.0.1:" + s.get("NFS_PORT"), "--nfs-path", "/elsewhere");
+        assertThat(missing.out())
+                .contains("✗ export /elsewhere: not exported; the server exports [" + s.get("NFS_V3_PATH") + "]");
     }
 
     @Test
     void stoppedServerAndSilentPortAreProblemsWithinTheTimeout() throws Exception {
         var s = server("4");
-        Commands.runOrFail(extraServers.getLast(), List.of(TestEnvironment.REPO.resolve("scripts/dev-nfs").toString(), "down"), "stop");
+        Commands.runOrFail(
+                extraServers.getLast(),
+                List.of(TestEnvironment.REPO.resolve("scripts/dev-nfs").toString(), "down"),
+                "stop");
         var stopped = doctor("--only", "nfs", "--nfs-server", "127.0.0.1:" + s.get("NFS_PORT"));
-        assertThat(stopped.out()).contains("✗ NFS server 127.0.0.1:" + s.get("NFS_PORT") + " reachable").contains("refused");
+        assertThat(stopped.out())
+                .contains("✗ NFS server 127.0.0.1:" + s.get("NFS_PORT") + " reachable")
+                .contains("refused");
         assertThat(stopped.exit()).isEqualTo(2);
         try (var silent = new ServerSocket(0)) {
             long start = System.nanoTime();
@@ -123,7 +145,8 @@ class DoctorIT {
         String n = ns.name();
         String provisioner = "nfsprov.dev/" + n;
         kube.storageClass(n + "-ok", provisioner, Map.of(), "Delete", "Immediate");
-        kube.storageClass(n + "-bad", provisioner, Map.of("pathPattern", "${.PVC.annotations.dir}"), "Delete", "Immediate");
+        kube.storageClass(
+                n + "-bad", provisioner, Map.of("pathPattern", "${.PVC.annotations.dir}"), "Delete", "Immediate");
         kube.storageClass(n + "-wffc", provisioner, Map.of(), "Delete", "WaitForFirstConsumer");
         kube.storageClass(n + "-absent", "nfsprov.dev/nobody-runs-this", Map.of(), "Delete", "Immediate");
         try (var p = ProvisionerProcess.start(env, provisioner, true, Map.of("POD_NAMESPACE", n))) {
@@ -132,32 +155,61 @@ class DoctorIT {
             kube.create(kube.claimBuilder("missing-class", "gone"));
             kube.create(kube.claimBuilder("no-controller", n + "-absent"));
             kube.create(kube.claimBuilder("waits", n + "-wffc"));
-            kube.create(kube.claimBuilder("failed", n + "-bad").editMetadata().addToAnnotations("dir", "../up").endMetadata());
-            kube.create(kube.claimBuilder("selector", n + "-ok").editSpec().withSelector(new LabelSelectorBuilder().addToMatchLabels("a", "b").build()).endSpec());
-            kube.create(kube.claimBuilder("block", n + "-ok").editSpec().withVolumeMode("Block").endSpec());
-            kube.create(kube.claimBuilder("ghost", n + "-ok").editSpec().withVolumeName("pv-that-does-not-exist").endSpec());
+            kube.create(kube.claimBuilder("failed", n + "-bad")
+                    .editMetadata()
+                    .addToAnnotations("dir", "../up")
+                    .endMetadata());
+            kube.create(kube.claimBuilder("selector", n + "-ok")
+                    .editSpec()
+                    .withSelector(new LabelSelectorBuilder()
+                            .addToMatchLabels("a", "b")
+                            .build())
+                    .endSpec());
+            kube.create(kube.claimBuilder("block", n + "-ok")
+                    .editSpec()
+                    .withVolumeMode("Block")
+                    .endSpec());
+            kube.create(kube.claimBuilder("ghost", n + "-ok")
+                    .editSpec()
+                    .withVolumeName("pv-that-does-not-exist")
+                    .endSpec());
             kube.awaitEvent("failed", "ProvisioningFailed", "could leave the share");
 
             var r = doctor("-n", n);
             String out = r.out();
-            assertThat(out).contains("✗ claim " + n + "/no-class: Pending: no storageClassName and no default StorageClass");
-            assertThat(out).contains("✗ claim " + n + "/empty-class: Pending: storageClassName \"\" turns dynamic provisioning off")
+            assertThat(out)
+                    .contains("✗ claim " + n + "/no-class: Pending: no storageClassName and no default StorageClass");
+            assertThat(out)
+                    .contains("✗ claim " + n
+                            + "/empty-class: Pending: storageClassName \"\" turns dynamic provisioning off")
                     .contains("fix: nfsprov rebind -n " + n + " empty-class --apply");
             assertThat(out).contains("✗ claim " + n + "/missing-class: Pending: StorageClass \"gone\" does not exist");
-            assertThat(out).contains("✗ claim " + n + "/no-controller: Pending: no running controller for provisioner nfsprov.dev/nobody-runs-this");
+            assertThat(out)
+                    .contains("✗ claim " + n + "/no-controller: Pending: no running controller for provisioner "
+                            + "nfsprov.dev/nobody-runs-this");
             assertThat(out).contains("! claim " + n + "/waits: Pending: class " + n + "-wffc is WaitForFirstConsumer");
-            assertThat(out).contains("✗ claim " + n + "/failed: Pending: provisioning failed: failed to provision volume: directory path \"../up\"");
-            assertThat(out).contains("✗ claim " + n + "/selector: Pending: claims with spec.selector are not supported");
+            assertThat(out)
+                    .contains("✗ claim " + n + "/failed: Pending: provisioning failed: failed to provision "
+                            + "volume: " + "directory " + "path " + "\"../up\"");
+            assertThat(out)
+                    .contains("✗ claim " + n + "/selector: Pending: claims with spec.selector are not supported");
             assertThat(out).contains("✗ claim " + n + "/block: Pending: volumeMode Block");
-            assertThat(out).contains("✗ claim " + n + "/ghost: Pending, bound to PersistentVolume pv-that-does-not-exist, which does not exist");
+            assertThat(out)
+                    .contains("✗ claim " + n + "/ghost: Pending, bound to PersistentVolume "
+                            + "pv-that-does-not-exist, " + "which " + "does " + "not " + "exist");
             assertThat(out).contains("✗ default StorageClass: none");
             assertThat(out).contains("✓ Kubernetes API: v1.35.4").contains("✓ permissions");
             assertThat(out).contains("✓ StorageClass " + n + "-bad: provisioner " + provisioner + ", parameters valid");
-            assertThat(out).as("known by its Lease").contains("✓ StorageClass " + n + "-ok: provisioner " + provisioner);
+            assertThat(out)
+                    .as("known by its Lease")
+                    .contains("✓ StorageClass " + n + "-ok: provisioner " + provisioner);
             assertThat(r.exit()).isEqualTo(2);
 
             var json = doctor("-n", n, "-o", "json", "--only", "cluster");
-            assertThat(json.out()).startsWith("{").contains("\"status\":\"PROBLEM\"").contains("\"exitCode\":2");
+            assertThat(json.out())
+                    .startsWith("{")
+                    .contains("\"status\":\"PROBLEM\"")
+                    .contains("\"exitCode\":2");
         }
     }
 
@@ -165,17 +217,37 @@ class DoctorIT {
     void twoDefaultClassesAreAProblem(TestNamespace ns) {
         List<String> names = List.of(ns.name() + "-d1", ns.name() + "-d2");
         for (String name : names) {
-            env.client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata().withName(name)
-                    .addToAnnotations("storageclass.kubernetes.io/is-default-class", "true").endMetadata().withProvisioner("x.io/y").build()).create();
+            env.client
+                    .storage()
+                    .v1()
+                    .storageClasses()
+                    .resource(new StorageClassBuilder()
+                            .withNewMetadata()
+                            .withName(name)
+                            .addToAnnotations("storageclass.kubernetes.io/is-default-class", "true")
+                            .endMetadata()
+                            .withProvisioner("x.io/y")
+                            .build())
+                    .create();
         }
         try {
             var r = doctor("--only", "cluster", "-n", ns.name());
             assertThat(r.out()).contains("✗ default StorageClass: 2 defaults " + names);
             assertThat(r.exit()).isEqualTo(2);
         } finally {
-            names.forEach(name -> env.client.storage().v1().storageClasses().withName(name).delete());
-            Await.until("default classes removed", Duration.ofSeconds(30),
-                    () -> names.stream().allMatch(name -> env.client.storage().v1().storageClasses().withName(name).get() == null));
+            names.forEach(name ->
+                    env.client.storage().v1().storageClasses().withName(name).delete());
+            Await.until(
+                    "default classes removed",
+                    Duration.ofSeconds(30),
+                    () -> names.stream()
+                            .allMatch(name -> env.client
+                                            .storage()
+                                            .v1()
+                                            .storageClasses()
+                                            .withName(name)
+                                            .get()
+                                    == null));
         }
     }
 
@@ -185,5 +257,4 @@ class DoctorIT {
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.out().strip()).isEqualTo("nfsprov: --only must be cluster or nfs, not \"both\"");
     }
-
 }

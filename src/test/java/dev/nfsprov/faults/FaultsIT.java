@@ -1,22 +1,18 @@
 package dev.nfsprov.faults;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Kube;
 import dev.nfsprov.testenv.ProvisionerProcess;
 import dev.nfsprov.testenv.RealCluster;
 import dev.nfsprov.testenv.RealCluster.TestNamespace;
-import dev.nfsprov.testenv.TestEnvironment;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Faults with counts: kill -9 storms, leader loss mid-burst, an API server restart. Small sizes run on every
@@ -63,7 +59,8 @@ class FaultsIT {
         assertThat(result).isEqualTo(new Invariants(STORM_CLAIMS, STORM_CLAIMS, 0, 0, 0, 0));
         assertThat(env.client.v1().events().inNamespace(ns.name()).list().getItems())
                 .as("no ProvisioningFailed: a kill is not a failure the user should see")
-                .noneMatch(e -> "ProvisioningFailed".equals(e.getReason()) && e.getInvolvedObject().getName().startsWith("storm-"));
+                .noneMatch(e -> "ProvisioningFailed".equals(e.getReason())
+                        && e.getInvolvedObject().getName().startsWith("storm-"));
         assertThat(creating).isFalse();
     }
 
@@ -76,15 +73,32 @@ class FaultsIT {
         String lease = dev.nfsprov.protocol.Names.leaseName(provisioner);
         int claims = FULL ? 200 : 40;
         Map<String, String> e = Map.of("POD_NAMESPACE", ns.name());
-        try (var a = ProvisionerProcess.start(env, provisioner, true, e); var b = ProvisionerProcess.start(env, provisioner, true, e)) {
-            String holder = Await.until("a leader", Duration.ofSeconds(30), () -> env.client.leases().inNamespace(ns.name()).withName(lease).get(),
-                    l -> l != null && l.getSpec().getHolderIdentity() != null).getSpec().getHolderIdentity();
+        try (var a = ProvisionerProcess.start(env, provisioner, true, e);
+                var b = ProvisionerProcess.start(env, provisioner, true, e)) {
+            String holder = Await.until(
+                            "a leader",
+                            Duration.ofSeconds(30),
+                            () -> env.client
+                                    .leases()
+                                    .inNamespace(ns.name())
+                                    .withName(lease)
+                                    .get(),
+                            l -> l != null && l.getSpec().getHolderIdentity() != null)
+                    .getSpec()
+                    .getHolderIdentity();
             for (int i = 0; i < claims / 2; i++) kube.create(kube.claimBuilder("ha-" + i, ns.name() + "-ha"));
             var leader = a.log().contains(holder) ? a : b;
             leader.kill();
             long killed = System.nanoTime();
             for (int i = claims / 2; i < claims; i++) kube.create(kube.claimBuilder("ha-" + i, ns.name() + "-ha"));
-            Await.until("a new leader", Duration.ofSeconds(20), () -> env.client.leases().inNamespace(ns.name()).withName(lease).get(),
+            Await.until(
+                    "a new leader",
+                    Duration.ofSeconds(20),
+                    () -> env.client
+                            .leases()
+                            .inNamespace(ns.name())
+                            .withName(lease)
+                            .get(),
                     l -> !holder.equals(l.getSpec().getHolderIdentity()));
             double takeover = (System.nanoTime() - killed) / 1e9;
             for (int i = 0; i < claims; i++) kube.awaitBound("ha-" + i);
@@ -121,6 +135,4 @@ class FaultsIT {
             assertThat(result).isEqualTo(new Invariants(claims, claims, 0, 0, 0, 0));
         }
     }
-
-
 }

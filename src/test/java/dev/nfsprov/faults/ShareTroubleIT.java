@@ -1,15 +1,13 @@
 package dev.nfsprov.faults;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Commands;
 import dev.nfsprov.testenv.Kube;
 import dev.nfsprov.testenv.ProvisionerProcess;
 import dev.nfsprov.testenv.RealCluster;
 import dev.nfsprov.testenv.RealCluster.TestNamespace;
-import dev.nfsprov.testenv.TestEnvironment;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -21,8 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The share misbehaves — read-only, removed, full (a small tmpfs mounted here as root) — and a delete storm
@@ -51,12 +49,14 @@ class ShareTroubleIT {
             Path share = Files.createDirectories(mount.resolve("share"));
             String provisioner = "nfsprov.dev/" + ns.name();
             kube.storageClass(ns.name() + "-t", provisioner, Map.of(), "Delete", "Immediate");
-            try (var p = ProvisionerProcess.start(env, provisioner, false, Map.of("NFS_MOUNT_PATH", share.toString()))) {
+            try (var p =
+                    ProvisionerProcess.start(env, provisioner, false, Map.of("NFS_MOUNT_PATH", share.toString()))) {
                 // read-only
                 sh("mount -o remount,ro " + mount);
                 kube.create(kube.claimBuilder("ro", ns.name() + "-t"));
                 kube.awaitEvent("ro", "ProvisioningFailed", "read-only file system");
-                assertThat(kube.volumesOf(kube.claim("ro").getMetadata().getUid())).isEmpty();
+                assertThat(kube.volumesOf(kube.claim("ro").getMetadata().getUid()))
+                        .isEmpty();
                 sh("mount -o remount,rw " + mount);
                 kube.awaitBound("ro");
 
@@ -64,7 +64,8 @@ class ShareTroubleIT {
                 sh("rm -rf " + share);
                 kube.create(kube.claimBuilder("gone", ns.name() + "-t"));
                 kube.awaitEvent("gone", "ProvisioningFailed", "no such file or directory");
-                assertThat(kube.volumesOf(kube.claim("gone").getMetadata().getUid())).isEmpty();
+                assertThat(kube.volumesOf(kube.claim("gone").getMetadata().getUid()))
+                        .isEmpty();
                 Files.createDirectories(share);
                 kube.awaitBound("gone");
 
@@ -79,7 +80,8 @@ class ShareTroubleIT {
                 kube.create(kube.claimBuilder("full", ns.name() + "-t"));
                 kube.awaitEvent("full", "ProvisioningFailed", "no space left on device");
                 assertThat(entries(share)).as("no half-made directory").isEqualTo(before);
-                assertThat(kube.volumesOf(kube.claim("full").getMetadata().getUid())).isEmpty();
+                assertThat(kube.volumesOf(kube.claim("full").getMetadata().getUid()))
+                        .isEmpty();
                 sh("rm -rf " + filler);
                 kube.awaitBound("full");
                 assertThat(p.isAlive()).isTrue();
@@ -96,15 +98,18 @@ class ShareTroubleIT {
         String provisioner = "nfsprov.dev/" + ns.name() + "-ds";
         int each = FaultsIT.FULL ? 100 : 10;
         List<String> kinds = List.of("delete", "archive", "retain");
-        for (String k : kinds) kube.storageClass(ns.name() + "-ds-" + k, provisioner, Map.of("onDelete", k), "Delete", "Immediate");
+        for (String k : kinds)
+            kube.storageClass(ns.name() + "-ds-" + k, provisioner, Map.of("onDelete", k), "Delete", "Immediate");
         var p = ProvisionerProcess.start(env, provisioner, false, Map.of());
         Map<String, Path> dirs = new TreeMap<>();
         try {
-            for (String k : kinds) for (int i = 0; i < each; i++) kube.create(kube.claimBuilder(k + "-" + i, ns.name() + "-ds-" + k));
+            for (String k : kinds)
+                for (int i = 0; i < each; i++) kube.create(kube.claimBuilder(k + "-" + i, ns.name() + "-ds-" + k));
             for (String k : kinds) {
                 for (int i = 0; i < each; i++) {
                     var c = kube.awaitBound(k + "-" + i);
-                    Path d = env.exportDir.resolve(ns.name() + "-" + k + "-" + i + "-" + c.getSpec().getVolumeName());
+                    Path d = env.exportDir.resolve(
+                            ns.name() + "-" + k + "-" + i + "-" + c.getSpec().getVolumeName());
                     Files.writeString(d.resolve("data"), k + i);
                     dirs.put(k + "-" + i, d);
                 }
@@ -117,23 +122,35 @@ class ShareTroubleIT {
                 p.kill();
                 p.start();
             }
-            Await.until("every volume reclaimed", Duration.ofMinutes(3), () -> env.client.persistentVolumes().list().getItems().stream()
-                    .noneMatch(v -> v.getMetadata().getAnnotations() != null
-                            && provisioner.equals(v.getMetadata().getAnnotations().get("pv.kubernetes.io/provisioned-by"))));
+            Await.until(
+                    "every volume reclaimed",
+                    Duration.ofMinutes(3),
+                    () -> env.client.persistentVolumes().list().getItems().stream()
+                            .noneMatch(v -> v.getMetadata().getAnnotations() != null
+                                    && provisioner.equals(
+                                            v.getMetadata().getAnnotations().get("pv.kubernetes.io/provisioned-by"))));
             int wrong = 0;
             for (var e : dirs.entrySet()) {
                 Path d = e.getValue();
                 Path archive = d.resolveSibling("archived-" + d.getFileName());
                 boolean ok = switch (e.getKey().substring(0, e.getKey().indexOf('-'))) {
                     case "delete" -> !Files.exists(d, LinkOption.NOFOLLOW_LINKS) && !Files.exists(archive);
-                    case "archive" -> !Files.exists(d) && Files.readString(archive.resolve("data")).equals(e.getKey().replace("-", ""));
-                    default -> Files.readString(d.resolve("data")).equals(e.getKey().replace("-", "")) && !Files.exists(archive);
+                    case "archive" ->
+                        !Files.exists(d)
+                                && Files.readString(archive.resolve("data"))
+                                        .equals(e.getKey().replace("-", ""));
+                    default ->
+                        Files.readString(d.resolve("data")).equals(e.getKey().replace("-", ""))
+                                && !Files.exists(archive);
                 };
                 if (!ok) wrong++;
             }
-            System.out.printf("delete storm: faults injected %d, claims %d, wrong %d, lost 0%n", kills, dirs.size(), wrong);
+            System.out.printf(
+                    "delete storm: faults injected %d, claims %d, wrong %d, lost 0%n", kills, dirs.size(), wrong);
             assertThat(wrong).isZero();
-            assertThat(checksums(env.exportDir, ns.name() + "-")).as("nothing else on the share changed").isEqualTo(rest);
+            assertThat(checksums(env.exportDir, ns.name() + "-"))
+                    .as("nothing else on the share changed")
+                    .isEqualTo(rest);
         } finally {
             p.close();
         }
@@ -143,13 +160,16 @@ class ShareTroubleIT {
     static Map<String, String> checksums(Path root, String prefix) throws Exception {
         Map<String, String> out = new TreeMap<>();
         try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.filter(x -> Files.isRegularFile(x, LinkOption.NOFOLLOW_LINKS)).toList()) {
+            for (Path p : s.filter(x -> Files.isRegularFile(x, LinkOption.NOFOLLOW_LINKS))
+                    .toList()) {
                 String rel = root.relativize(p).toString();
                 if (rel.startsWith(prefix) || rel.startsWith("archived-" + prefix)) continue;
-                out.put(rel, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
+                out.put(
+                        rel,
+                        HexFormat.of()
+                                .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
             }
         }
         return out;
     }
-
 }

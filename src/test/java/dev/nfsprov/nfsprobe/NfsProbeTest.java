@@ -1,29 +1,38 @@
 package dev.nfsprov.nfsprobe;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.nfsprov.oncrpc.RpcException;
 import dev.nfsprov.oncrpc.Xdr;
-import org.junit.jupiter.api.Test;
-
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.HexFormat;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class NfsProbeTest {
 
     @Test
     void emptyCompoundAtMinorVersionOne() {
         // tag "nfsprov-doctor" (14 bytes + 2 pad), minorversion 1, zero operations
-        assertThat(NfsProbe.compoundArgs(1, new Xdr.Writer().u32(0).bytes())).isEqualTo(HexFormat.of().parseHex(
-                "0000000e" + "6e667370726f762d646f63746f72" + "0000" + "00000001" + "00000000"));
+        assertThat(NfsProbe.compoundArgs(1, new Xdr.Writer().u32(0).bytes()))
+                .isEqualTo(HexFormat.of()
+                        .parseHex("0000000e" + "6e667370726f762d646f63746f72" + "0000" + "00000001" + "00000000"));
     }
 
     @Test
     void mountExportListIsALinkedList() throws Exception {
-        var body = new Xdr.Writer().u32(1).string("/exp").u32(1).string("*").u32(0)
-                .u32(1).string("/other").u32(0).u32(0).bytes();
+        var body = new Xdr.Writer()
+                .u32(1)
+                .string("/exp")
+                .u32(1)
+                .string("*")
+                .u32(0)
+                .u32(1)
+                .string("/other")
+                .u32(0)
+                .u32(0)
+                .bytes();
         assertThat(NfsProbe.parseExports(new Xdr.Reader(body))).containsExactly("/exp", "/other");
     }
 
@@ -32,7 +41,9 @@ class NfsProbeTest {
         try (var silent = new ServerSocket(0)) { // accepts connections (backlog) but never reads or writes
             var probe = new NfsProbe("127.0.0.1", silent.getLocalPort(), Duration.ofMillis(300));
             long start = System.nanoTime();
-            assertThatThrownBy(() -> probe.speaks(4)).isInstanceOf(RpcException.class).hasMessageContaining("no answer");
+            assertThatThrownBy(() -> probe.speaks(4))
+                    .isInstanceOf(RpcException.class)
+                    .hasMessageContaining("no answer");
             assertThat((System.nanoTime() - start) / 1e9).isLessThan(3.0);
         }
     }

@@ -1,5 +1,7 @@
 package dev.nfsprov.node;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.nfsprov.cli.Main;
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.NodeEnvironment;
@@ -11,14 +13,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -30,8 +24,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The path a user takes, on a node that runs Pods: the Kubeflow guide's `helm install` with the image built by
@@ -57,16 +56,34 @@ class GuideOnNodeIT {
         node = NodeEnvironment.get();
         client = node.client;
         for (String ns : List.of(SYSTEM, KUBEFLOW)) {
-            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).serverSideApply();
+            client.namespaces()
+                    .resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(ns)
+                            .endMetadata()
+                            .build())
+                    .serverSideApply();
         }
         kubeflow = new Workloads(client, KUBEFLOW);
     }
 
     /** The guide's install, verbatim (Helm 3 syntax), plus where the image is. */
     private List<String> guideInstall(String... more) {
-        var args = new ArrayList<>(List.of("--namespace", SYSTEM, "--set", "nfs.server=" + node.nfsServer, "--set", "nfs.path=" + node.nfsPath,
-                "--set", "storageClass.name=nfs", "--set", "storageClass.defaultClass=true",
-                "--set", "image.repository=" + node.imageRepository, "--set", "image.tag=" + node.imageTag));
+        var args = new ArrayList<>(List.of(
+                "--namespace",
+                SYSTEM,
+                "--set",
+                "nfs.server=" + node.nfsServer,
+                "--set",
+                "nfs.path=" + node.nfsPath,
+                "--set",
+                "storageClass.name=nfs",
+                "--set",
+                "storageClass.defaultClass=true",
+                "--set",
+                "image.repository=" + node.imageRepository,
+                "--set",
+                "image.tag=" + node.imageTag));
         args.addAll(List.of(more));
         return args;
     }
@@ -81,15 +98,20 @@ class GuideOnNodeIT {
         kubeflow.database("mysql", "mysql-pv-claim");
 
         for (String app : List.of("katib-mysql", "mysql")) {
-            Pod pod = kubeflow.awaitPod(app, "Unschedulable", p -> p.getStatus().getConditions().stream()
-                    .anyMatch(c -> "PodScheduled".equals(c.getType()) && "Unschedulable".equals(c.getReason())));
+            Pod pod = kubeflow.awaitPod(
+                    app,
+                    "Unschedulable",
+                    p -> p.getStatus().getConditions().stream()
+                            .anyMatch(
+                                    c -> "PodScheduled".equals(c.getType()) && "Unschedulable".equals(c.getReason())));
             assertThat(pod.getStatus().getPhase()).isEqualTo("Pending");
         }
         assertThat(kubeflow.claimPhase("katib-mysql")).isEqualTo("Pending");
         assertThat(kubeflow.claimPhase("mysql-pv-claim")).isEqualTo("Pending");
 
         String doctor = nfsprov("doctor", "-n", KUBEFLOW, "--only", "cluster");
-        assertThat(doctor).contains("Pending: no storageClassName and no default StorageClass")
+        assertThat(doctor)
+                .contains("Pending: no storageClassName and no default StorageClass")
                 .contains("Pending: StorageClass \"nfs-client\" does not exist");
     }
 
@@ -100,17 +122,35 @@ class GuideOnNodeIT {
         args.addAll(guideInstall());
         Helm.run(node, args);
 
-        Deployment d = client.apps().deployments().inNamespace(SYSTEM).withName(DEPLOYMENT).get();
+        Deployment d = client.apps()
+                .deployments()
+                .inNamespace(SYSTEM)
+                .withName(DEPLOYMENT)
+                .get();
         assertThat(d.getStatus().getReadyReplicas()).isEqualTo(1);
         Pod pod = controllerPods().getFirst();
-        var volume = pod.getSpec().getVolumes().stream().filter(v -> v.getNfs() != null).findFirst().orElseThrow();
+        var volume = pod.getSpec().getVolumes().stream()
+                .filter(v -> v.getNfs() != null)
+                .findFirst()
+                .orElseThrow();
         assertThat(volume.getNfs().getServer()).isEqualTo(node.nfsServer);
         assertThat(pod.getSpec().getServiceAccountName()).isEqualTo(DEPLOYMENT);
-        assertThat(pod.getSpec().getContainers().getFirst().getImage()).isEqualTo(node.imageRepository + ":" + node.imageTag);
-        // In-cluster configuration: the controller reached the API server through the kubernetes Service and holds its Lease.
-        Await.until("the controller's Lease held by its Pod", Duration.ofSeconds(60), this::leaderPod,
+        assertThat(pod.getSpec().getContainers().getFirst().getImage())
+                .isEqualTo(node.imageRepository + ":" + node.imageTag);
+        // In-cluster configuration: the controller reached the API server through the kubernetes Service and holds its
+        // Lease.
+        Await.until(
+                "the controller's Lease held by its Pod",
+                Duration.ofSeconds(60),
+                this::leaderPod,
                 holder -> pod.getMetadata().getName().equals(holder));
-        assertThat(client.storage().v1().storageClasses().withName("nfs").get().getMetadata().getAnnotations())
+        assertThat(client.storage()
+                        .v1()
+                        .storageClasses()
+                        .withName("nfs")
+                        .get()
+                        .getMetadata()
+                        .getAnnotations())
                 .containsEntry("storageclass.kubernetes.io/is-default-class", "true");
     }
 
@@ -119,24 +159,35 @@ class GuideOnNodeIT {
     void theDatabasesRunWithTheirDataOnTheExport() throws Exception {
         // katib-mysql: the PV controller gives the claim without a class the new default class by itself.
         // mysql-pv-claim names a class that does not exist: rebind re-creates it (the guide's by-hand steps).
-        String rebind = nfsprov("rebind", "-n", KUBEFLOW, "mysql-pv-claim", "--apply", "--backup-dir",
+        String rebind = nfsprov(
+                "rebind",
+                "-n",
+                KUBEFLOW,
+                "mysql-pv-claim",
+                "--apply",
+                "--backup-dir",
                 node.stateDir.resolve("rebind-backup").toString());
         assertThat(rebind).contains("mysql-pv-claim").contains("Bound");
 
         for (var app : List.of(Map.entry("katib-mysql", "katib-mysql"), Map.entry("mysql", "mysql-pv-claim"))) {
             PersistentVolumeClaim claim = kubeflow.awaitBound(app.getValue());
             assertThat(claim.getSpec().getStorageClassName()).isEqualTo("nfs");
-            Pod pod = kubeflow.awaitPod(app.getKey(), "Running", p -> "Running".equals(p.getStatus().getPhase()));
+            Pod pod = kubeflow.awaitPod(
+                    app.getKey(), "Running", p -> "Running".equals(p.getStatus().getPhase()));
             assertThat(pod.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(999L);
 
-            var pv = client.persistentVolumes().withName(claim.getSpec().getVolumeName()).get();
+            var pv = client.persistentVolumes()
+                    .withName(claim.getSpec().getVolumeName())
+                    .get();
             String relative = pv.getSpec().getNfs().getPath().substring(node.nfsPath.length());
             Path dir = node.exportDir.resolve(relative.replaceFirst("^/", ""));
             Path written = dir.resolve("written-by-pod");
-            Await.until("the Pod's file in the export at " + written, Duration.ofSeconds(60), () -> Files.exists(written));
+            Await.until(
+                    "the Pod's file in the export at " + written, Duration.ofSeconds(60), () -> Files.exists(written));
             assertThat(Files.readString(written)).isEqualTo("kubeflow\n");
             var attrs = Files.readAttributes(written, PosixFileAttributes.class);
-            assertThat(attrs.owner().getName()).isIn("999", "mysql", "systemd-coredump");  // uid 999, however this host names it
+            assertThat(attrs.owner().getName())
+                    .isIn("999", "mysql", "systemd-coredump"); // uid 999, however this host names it
             assertThat((Integer) Files.getAttribute(written, "unix:uid")).isEqualTo(999);
             assertThat(Files.readString(dir.resolve("id"))).startsWith("uid=999");
         }
@@ -146,14 +197,30 @@ class GuideOnNodeIT {
     @Order(4)
     void withTwoReplicasTheOtherTakesOverWhenTheLeaderIsDeleted() {
         upgrade("--set", "replicaCount=2");
-        Await.until("two controller Pods Running", Duration.ofSeconds(120), () -> controllerPods().stream()
-                .filter(p -> "Running".equals(p.getStatus().getPhase())).count() == 2);
-        String leader = Await.until("a Lease holder among the Pods", Duration.ofSeconds(60), this::leaderPod,
-                h -> h != null && controllerPods().stream().anyMatch(p -> p.getMetadata().getName().equals(h)));
+        Await.until(
+                "two controller Pods Running",
+                Duration.ofSeconds(120),
+                () -> controllerPods().stream()
+                                .filter(p -> "Running".equals(p.getStatus().getPhase()))
+                                .count()
+                        == 2);
+        String leader = Await.until(
+                "a Lease holder among the Pods",
+                Duration.ofSeconds(60),
+                this::leaderPod,
+                h -> h != null
+                        && controllerPods().stream()
+                                .anyMatch(p -> p.getMetadata().getName().equals(h)));
         client.pods().inNamespace(SYSTEM).withName(leader).delete();
 
         var ns = "failover";
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).serverSideApply();
+        client.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(ns)
+                        .endMetadata()
+                        .build())
+                .serverSideApply();
         var w = new Workloads(client, ns);
         for (int i = 0; i < 10; i++) w.claim("after-failover-" + i, "nfs", "1Gi");
         for (int i = 0; i < 10; i++) w.awaitBound("after-failover-" + i);
@@ -161,8 +228,12 @@ class GuideOnNodeIT {
         assertThat(newLeader).isNotEqualTo(leader);
         for (int i = 0; i < 10; i++) {
             var claim = w.claim("after-failover-" + i);
-            long volumes = client.persistentVolumes().list().getItems().stream().filter(v -> v.getSpec().getClaimRef() != null
-                    && claim.getMetadata().getUid().equals(v.getSpec().getClaimRef().getUid())).count();
+            long volumes = client.persistentVolumes().list().getItems().stream()
+                    .filter(v -> v.getSpec().getClaimRef() != null
+                            && claim.getMetadata()
+                                    .getUid()
+                                    .equals(v.getSpec().getClaimRef().getUid()))
+                    .count();
             assertThat(volumes).as("volumes of claim after-failover-" + i).isEqualTo(1);
         }
         upgrade("--set", "replicaCount=1");
@@ -173,26 +244,55 @@ class GuideOnNodeIT {
     void aBurstOf300ClaimsUnderTheChartsMemoryLimitNeverRestartsTheController() {
         Await.until("one controller Pod Running and ready", Duration.ofSeconds(120), () -> {
             var pods = controllerPods();
-            return pods.size() == 1 && pods.getFirst().getStatus().getContainerStatuses().stream().allMatch(ContainerStatus::getReady);
+            return pods.size() == 1
+                    && pods.getFirst().getStatus().getContainerStatuses().stream()
+                            .allMatch(ContainerStatus::getReady);
         });
         Pod controller = controllerPods().getFirst();
-        var limit = controller.getSpec().getContainers().getFirst().getResources().getLimits().get("memory");
+        var limit = controller
+                .getSpec()
+                .getContainers()
+                .getFirst()
+                .getResources()
+                .getLimits()
+                .get("memory");
         assertThat(limit).as("the chart's memory limit").isNotNull();
 
         var ns = "burst";
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).serverSideApply();
+        client.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(ns)
+                        .endMetadata()
+                        .build())
+                .serverSideApply();
         var w = new Workloads(client, ns);
         IntStream.range(0, 300).parallel().forEach(i -> w.claim("burst-" + i, "nfs", "1Gi"));
-        Await.until("300 claims Bound", Duration.ofMinutes(5), () -> client.persistentVolumeClaims().inNamespace(ns).list().getItems().stream()
-                .filter(c -> c.getStatus() != null && "Bound".equals(c.getStatus().getPhase())).count() == 300);
+        Await.until(
+                "300 claims Bound",
+                Duration.ofMinutes(5),
+                () -> client.persistentVolumeClaims().inNamespace(ns).list().getItems().stream()
+                                .filter(c -> c.getStatus() != null
+                                        && "Bound".equals(c.getStatus().getPhase()))
+                                .count()
+                        == 300);
 
-        Pod after = client.pods().inNamespace(SYSTEM).withName(controller.getMetadata().getName()).get();
+        Pod after = client.pods()
+                .inNamespace(SYSTEM)
+                .withName(controller.getMetadata().getName())
+                .get();
         var status = after.getStatus().getContainerStatuses().getFirst();
-        assertThat(status.getRestartCount()).as("controller restarts during the burst").isZero();
-        assertThat(status.getLastState().getTerminated()).as("a terminated previous container (OOMKilled?)").isNull();
+        assertThat(status.getRestartCount())
+                .as("controller restarts during the burst")
+                .isZero();
+        assertThat(status.getLastState().getTerminated())
+                .as("a terminated previous container (OOMKilled?)")
+                .isNull();
         var dirs = new HashSet<String>();
         for (var pv : client.persistentVolumes().list().getItems()) {
-            if (pv.getSpec().getClaimRef() != null && ns.equals(pv.getSpec().getClaimRef().getNamespace())) dirs.add(pv.getSpec().getNfs().getPath());
+            if (pv.getSpec().getClaimRef() != null
+                    && ns.equals(pv.getSpec().getClaimRef().getNamespace()))
+                dirs.add(pv.getSpec().getNfs().getPath());
         }
         assertThat(dirs).hasSize(300);
     }
@@ -201,45 +301,80 @@ class GuideOnNodeIT {
     @Order(6)
     void upgradeTakesEffectAndUninstallLeavesEveryVolumeAndDirectory() throws Exception {
         var ns = "lifecycle";
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).serverSideApply();
+        client.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(ns)
+                        .endMetadata()
+                        .build())
+                .serverSideApply();
         var w = new Workloads(client, ns);
 
         // archiveOnDelete=false: a claim deleted after the upgrade has its directory deleted, not archived.
         // A class's parameters are immutable: the chart says so and what to do, instead of the API's "Forbidden".
         var refused = Helm.result(node, upgradeArgs("--set", "storageClass.archiveOnDelete=false"));
         assertThat(refused.exitCode()).isNotZero();
-        assertThat(refused.stderr()).contains("StorageClass nfs cannot change in place (parameters map[archiveOnDelete:true] -> map[archiveOnDelete:false])")
+        assertThat(refused.stderr())
+                .contains("StorageClass nfs cannot change in place (parameters map[archiveOnDelete:true] " + "-> "
+                        + "map[archiveOnDelete:false])")
                 .contains("kubectl delete storageclass nfs");
         client.storage().v1().storageClasses().withName("nfs").delete();
-        Await.until("StorageClass nfs deleted", Duration.ofSeconds(30), () -> client.storage().v1().storageClasses().withName("nfs").get() == null);
+        Await.until(
+                "StorageClass nfs deleted",
+                Duration.ofSeconds(30),
+                () -> client.storage().v1().storageClasses().withName("nfs").get() == null);
         upgrade("--set", "storageClass.archiveOnDelete=false");
-        assertThat(client.storage().v1().storageClasses().withName("nfs").get().getParameters()).containsEntry("archiveOnDelete", "false");
+        assertThat(client.storage().v1().storageClasses().withName("nfs").get().getParameters())
+                .containsEntry("archiveOnDelete", "false");
         w.claim("deleted-after-upgrade", "nfs", "1Gi");
         var bound = w.awaitBound("deleted-after-upgrade");
         var pvName = bound.getSpec().getVolumeName();
-        Path dir = node.exportDir.resolve(client.persistentVolumes().withName(pvName).get().getSpec().getNfs().getPath()
-                .substring(node.nfsPath.length()).replaceFirst("^/", ""));
+        Path dir = node.exportDir.resolve(client.persistentVolumes()
+                .withName(pvName)
+                .get()
+                .getSpec()
+                .getNfs()
+                .getPath()
+                .substring(node.nfsPath.length())
+                .replaceFirst("^/", ""));
         assertThat(dir).isDirectory();
-        client.persistentVolumeClaims().inNamespace(ns).withName("deleted-after-upgrade").delete();
-        Await.until("PersistentVolume " + pvName + " gone", Duration.ofSeconds(90), () -> client.persistentVolumes().withName(pvName).get() == null);
+        client.persistentVolumeClaims()
+                .inNamespace(ns)
+                .withName("deleted-after-upgrade")
+                .delete();
+        Await.until(
+                "PersistentVolume " + pvName + " gone",
+                Duration.ofSeconds(90),
+                () -> client.persistentVolumes().withName(pvName).get() == null);
         assertThat(dir).doesNotExist();
         assertThat(dir.resolveSibling("archived-" + dir.getFileName())).doesNotExist();
 
-        var before = client.persistentVolumes().list().getItems().stream().map(v -> v.getMetadata().getName()).sorted().toList();
+        var before = client.persistentVolumes().list().getItems().stream()
+                .map(v -> v.getMetadata().getName())
+                .sorted()
+                .toList();
         List<Path> directories;
         try (var s = Files.list(node.exportDir)) {
             directories = s.sorted().toList();
         }
         assertThat(before).isNotEmpty();
         Helm.run(node, List.of("uninstall", RELEASE, "--namespace", SYSTEM, "--wait", "--timeout", "2m"));
-        Await.until("the controller's Pods gone", Duration.ofSeconds(90), () -> controllerPods().isEmpty());
-        var after = client.persistentVolumes().list().getItems().stream().map(v -> v.getMetadata().getName()).sorted().toList();
+        Await.until(
+                "the controller's Pods gone",
+                Duration.ofSeconds(90),
+                () -> controllerPods().isEmpty());
+        var after = client.persistentVolumes().list().getItems().stream()
+                .map(v -> v.getMetadata().getName())
+                .sorted()
+                .toList();
         assertThat(after).isEqualTo(before);
         try (var s = Files.list(node.exportDir)) {
             assertThat(s.sorted().toList()).isEqualTo(directories);
         }
         // The databases keep running on their volumes.
-        assertThat(kubeflow.awaitPod("mysql", "Running", p -> "Running".equals(p.getStatus().getPhase()))).isNotNull();
+        assertThat(kubeflow.awaitPod(
+                        "mysql", "Running", p -> "Running".equals(p.getStatus().getPhase())))
+                .isNotNull();
     }
 
     private void upgrade(String... values) {
@@ -247,21 +382,41 @@ class GuideOnNodeIT {
     }
 
     private List<String> upgradeArgs(String... values) {
-        var args = new ArrayList<>(List.of("upgrade", RELEASE, Helm.CHART.toString(), "--reuse-values", "--wait", "--timeout", "3m",
-                "--namespace", SYSTEM));
+        var args = new ArrayList<>(List.of(
+                "upgrade",
+                RELEASE,
+                Helm.CHART.toString(),
+                "--reuse-values",
+                "--wait",
+                "--timeout",
+                "3m",
+                "--namespace",
+                SYSTEM));
         args.addAll(List.of(values));
         return args;
     }
 
     private List<Pod> controllerPods() {
-        return client.pods().inNamespace(SYSTEM).withLabel("app.kubernetes.io/instance", RELEASE).list().getItems().stream()
-                .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+        return client
+                .pods()
+                .inNamespace(SYSTEM)
+                .withLabel("app.kubernetes.io/instance", RELEASE)
+                .list()
+                .getItems()
+                .stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .toList();
     }
 
     /** The Pod named by the Lease's holder identity ({@code <pod name>_<random suffix>}). */
     private String leaderPod() {
-        var lease = client.leases().inNamespace(SYSTEM).withName("cluster.local-" + DEPLOYMENT).get();
-        String holder = lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+        var lease = client.leases()
+                .inNamespace(SYSTEM)
+                .withName("cluster.local-" + DEPLOYMENT)
+                .get();
+        String holder = lease == null || lease.getSpec() == null
+                ? null
+                : lease.getSpec().getHolderIdentity();
         return holder == null || holder.lastIndexOf('_') < 0 ? holder : holder.substring(0, holder.lastIndexOf('_'));
     }
 
@@ -280,13 +435,28 @@ class GuideOnNodeIT {
     /** Claims and Kubeflow-shaped database Deployments in one namespace. */
     record Workloads(KubernetesClient client, String namespace) {
         PersistentVolumeClaim claim(String name, String storageClass, String size) {
-            return client.persistentVolumeClaims().resource(new PersistentVolumeClaimBuilder().withNewMetadata().withNamespace(namespace)
-                    .withName(name).endMetadata().withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName(storageClass)
-                    .withNewResources().addToRequests("storage", new Quantity(size)).endResources().endSpec().build()).create();
+            return client.persistentVolumeClaims()
+                    .resource(new PersistentVolumeClaimBuilder()
+                            .withNewMetadata()
+                            .withNamespace(namespace)
+                            .withName(name)
+                            .endMetadata()
+                            .withNewSpec()
+                            .withAccessModes("ReadWriteOnce")
+                            .withStorageClassName(storageClass)
+                            .withNewResources()
+                            .addToRequests("storage", new Quantity(size))
+                            .endResources()
+                            .endSpec()
+                            .build())
+                    .create();
         }
 
         PersistentVolumeClaim claim(String name) {
-            return client.persistentVolumeClaims().inNamespace(namespace).withName(name).get();
+            return client.persistentVolumeClaims()
+                    .inNamespace(namespace)
+                    .withName(name)
+                    .get();
         }
 
         String claimPhase(String name) {
@@ -294,8 +464,13 @@ class GuideOnNodeIT {
         }
 
         PersistentVolumeClaim awaitBound(String name) {
-            return Await.until("claim " + namespace + "/" + name + " Bound", Duration.ofSeconds(120), () -> claim(name),
-                    c -> c != null && c.getStatus() != null && "Bound".equals(c.getStatus().getPhase()));
+            return Await.until(
+                    "claim " + namespace + "/" + name + " Bound",
+                    Duration.ofSeconds(120),
+                    () -> claim(name),
+                    c -> c != null
+                            && c.getStatus() != null
+                            && "Bound".equals(c.getStatus().getPhase()));
         }
 
         /** Shaped like Kubeflow's MySQL: uid 999, fsGroup 999, Recreate; writes a file and its ids on the volume. */
@@ -317,20 +492,31 @@ class GuideOnNodeIT {
                           - name: db
                             image: %3$s
                             imagePullPolicy: Never
-                            command: [sh, -c, 'id > /var/lib/mysql/id && echo kubeflow > /var/lib/mysql/written-by-pod && exec sleep 1000000']
+                            command:
+                            - sh
+                            - -c
+                            - cd /var/lib/mysql && id > id && echo kubeflow > written-by-pod && exec sleep 1000000
                             volumeMounts: [{name: data, mountPath: /var/lib/mysql}]
                           volumes:
                           - name: data
                             persistentVolumeClaim: {claimName: %4$s}
                     """.formatted(app, namespace, NodeEnvironment.TOOLBOX, claimName);
-            client.load(new java.io.ByteArrayInputStream(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8))).inNamespace(namespace).create();
+            client.load(new java.io.ByteArrayInputStream(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .inNamespace(namespace)
+                    .create();
         }
 
         Pod awaitPod(String app, String what, java.util.function.Predicate<Pod> done) {
-            return Await.until("a Pod of " + namespace + "/" + app + " " + what, Duration.ofSeconds(120),
+            return Await.until(
+                    "a Pod of " + namespace + "/" + app + " " + what,
+                    Duration.ofSeconds(120),
                     () -> client.pods().inNamespace(namespace).withLabel("app", app).list().getItems().stream()
-                            .filter(p -> p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
-                                    && p.getStatus().getConditions() != null && done.test(p)).findFirst().orElse(null),
+                            .filter(p -> p.getMetadata().getDeletionTimestamp() == null
+                                    && p.getStatus() != null
+                                    && p.getStatus().getConditions() != null
+                                    && done.test(p))
+                            .findFirst()
+                            .orElse(null),
                     p -> p != null);
         }
     }

@@ -3,7 +3,6 @@ package dev.nfsprov.node;
 import dev.nfsprov.testenv.Commands;
 import dev.nfsprov.testenv.NodeEnvironment;
 import dev.nfsprov.testenv.TestEnvironment;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +16,9 @@ final class Helm {
 
     static String run(NodeEnvironment node, List<String> args) {
         var r = result(node, args);
-        if (r.exitCode() != 0) throw new IllegalStateException("helm " + String.join(" ", args) + " failed (exit " + r.exitCode() + ")\n" + r.stdout() + r.stderr());
+        if (r.exitCode() != 0)
+            throw new IllegalStateException("helm " + String.join(" ", args) + " failed (exit " + r.exitCode() + ")\n"
+                    + r.stdout() + r.stderr());
         return r.stdout();
     }
 
@@ -25,6 +26,12 @@ final class Helm {
         var cmd = new ArrayList<String>();
         cmd.add(TestEnvironment.tool("helm").toString());
         cmd.addAll(args);
-        return Commands.run(Map.of("KUBECONFIG", node.kubeconfig.toString(), "HOME", TestEnvironment.REPO.resolve("target").toString()), cmd);
+        return Commands.run(
+                Map.of(
+                        "KUBECONFIG",
+                        node.kubeconfig.toString(),
+                        "HOME",
+                        TestEnvironment.REPO.resolve("target").toString()),
+                cmd);
     }
 }

@@ -1,11 +1,10 @@
 package dev.nfsprov.oncrpc;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.HexFormat;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
 
 /** Byte-exact vectors, written out from RFC 4506 (XDR) and RFC 5531 (RPC). */
 class XdrTest {
@@ -35,7 +34,9 @@ class XdrTest {
     @Test
     void nullCallToNfsV4WithAuthNone() {
         byte[] call = Rpc.call(1, 100003, 4, 0, false, new byte[0]);
-        assertThat(call).isEqualTo(hex("00000001 00000000 00000002 000186a3 00000004 00000000 00000000 00000000 00000000 00000000"));
+        assertThat(call)
+                .isEqualTo(hex(
+                        "00000001 00000000 00000002 000186a3 00000004 00000000 00000000 00000000 00000000 00000000"));
         assertThat(Rpc.recordMark(call)).startsWith(hex("80000028"));
     }
 
@@ -43,9 +44,10 @@ class XdrTest {
     void authSysCredentialIsRoot() {
         byte[] call = Rpc.call(7, 100003, 4, 1, true, hex("cafe0000"));
         // flavor 1, body length 28: stamp 0, "nfsprov" (7 bytes + 1 pad), uid 0, gid 0, no extra gids
-        assertThat(call).isEqualTo(hex("00000007 00000000 00000002 000186a3 00000004 00000001"
-                + " 00000001 0000001c 00000000 00000007 6e667370726f7600 00000000 00000000 00000000"
-                + " 00000000 00000000 cafe0000"));
+        assertThat(call)
+                .isEqualTo(hex("00000007 00000000 00000002 000186a3 00000004 00000001"
+                        + " 00000001 0000001c 00000000 00000007 6e667370726f7600 00000000 00000000 00000000"
+                        + " 00000000 00000000 cafe0000"));
     }
 
     @Test

@@ -1,25 +1,28 @@
 package dev.nfsprov.protocol;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every verdict the provisioner gives a claim, with the reason users read in full (Events and doctor print it). */
 class ClaimRulesTest {
 
     static final String ME = "cluster.local/nfs";
 
-    record Case(String name, UnaryOperator<PersistentVolumeClaimBuilder> claim, StorageClass storageClass, ClaimVerdict expected) {
+    record Case(
+            String name,
+            UnaryOperator<PersistentVolumeClaimBuilder> claim,
+            StorageClass storageClass,
+            ClaimVerdict expected) {
         @Override
         public String toString() {
             return name;
@@ -27,47 +30,119 @@ class ClaimRulesTest {
     }
 
     static StorageClass cls(String provisioner, String bindingMode) {
-        return new StorageClassBuilder().withNewMetadata().withName("nfs").endMetadata().withProvisioner(provisioner)
-                .withVolumeBindingMode(bindingMode).build();
+        return new StorageClassBuilder()
+                .withNewMetadata()
+                .withName("nfs")
+                .endMetadata()
+                .withProvisioner(provisioner)
+                .withVolumeBindingMode(bindingMode)
+                .build();
     }
 
     static final StorageClass NFS = cls(ME, "Immediate");
 
     /** A Pending claim of class nfs, handed to this provisioner by the PV controller. */
     static PersistentVolumeClaimBuilder handed() {
-        return new PersistentVolumeClaimBuilder().withNewMetadata().withNamespace("ns").withName("db").withUid("u-1")
-                .addToAnnotations(Names.ANN_STORAGE_PROVISIONER, ME).endMetadata()
-                .withNewSpec().withStorageClassName("nfs").withAccessModes("ReadWriteOnce")
-                .withNewResources().addToRequests("storage", new Quantity("1Gi")).endResources().endSpec()
-                .withNewStatus().withPhase("Pending").endStatus();
+        return new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withNamespace("ns")
+                .withName("db")
+                .withUid("u-1")
+                .addToAnnotations(Names.ANN_STORAGE_PROVISIONER, ME)
+                .endMetadata()
+                .withNewSpec()
+                .withStorageClassName("nfs")
+                .withAccessModes("ReadWriteOnce")
+                .withNewResources()
+                .addToRequests("storage", new Quantity("1Gi"))
+                .endResources()
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Pending")
+                .endStatus();
     }
 
     static Stream<Case> cases() {
         return Stream.of(
                 new Case("handed to us, Immediate", b -> b, NFS, new ClaimVerdict.Provision()),
-                new Case("handed through the beta annotation", b -> b.editMetadata().withAnnotations(null)
-                        .addToAnnotations(Names.ANN_BETA_STORAGE_PROVISIONER, ME).endMetadata(), NFS, new ClaimVerdict.Provision()),
-                new Case("handed to another provisioner", b -> b.editMetadata().addToAnnotations(Names.ANN_STORAGE_PROVISIONER, "other/p").endMetadata(),
-                        NFS, new ClaimVerdict.NotOurs("the PV controller has not handed it to cluster.local/nfs")),
-                new Case("not annotated yet", b -> b.editMetadata().withAnnotations(null).endMetadata(), NFS,
+                new Case(
+                        "handed through the beta annotation",
+                        b -> b.editMetadata()
+                                .withAnnotations(null)
+                                .addToAnnotations(Names.ANN_BETA_STORAGE_PROVISIONER, ME)
+                                .endMetadata(),
+                        NFS,
+                        new ClaimVerdict.Provision()),
+                new Case(
+                        "handed to another provisioner",
+                        b -> b.editMetadata()
+                                .addToAnnotations(Names.ANN_STORAGE_PROVISIONER, "other/p")
+                                .endMetadata(),
+                        NFS,
                         new ClaimVerdict.NotOurs("the PV controller has not handed it to cluster.local/nfs")),
-                new Case("being deleted", b -> b.editMetadata().withDeletionTimestamp("2026-11-29T00:00:00Z").endMetadata(), NFS,
+                new Case(
+                        "not annotated yet",
+                        b -> b.editMetadata().withAnnotations(null).endMetadata(),
+                        NFS,
+                        new ClaimVerdict.NotOurs("the PV controller has not handed it to cluster.local/nfs")),
+                new Case(
+                        "being deleted",
+                        b -> b.editMetadata()
+                                .withDeletionTimestamp("2026-11-29T00:00:00Z")
+                                .endMetadata(),
+                        NFS,
                         new ClaimVerdict.NotOurs("it is being deleted")),
-                new Case("already bound", b -> b.editSpec().withVolumeName("pv-1").endSpec(), NFS, new ClaimVerdict.NotOurs("it is bound to volume pv-1")),
-                new Case("Lost", b -> b.editStatus().withPhase("Lost").endStatus(), NFS, new ClaimVerdict.NotOurs("it is Lost")),
+                new Case(
+                        "already bound",
+                        b -> b.editSpec().withVolumeName("pv-1").endSpec(),
+                        NFS,
+                        new ClaimVerdict.NotOurs("it is bound to volume pv-1")),
+                new Case(
+                        "Lost",
+                        b -> b.editStatus().withPhase("Lost").endStatus(),
+                        NFS,
+                        new ClaimVerdict.NotOurs("it is Lost")),
                 new Case("class gone", b -> b, null, new ClaimVerdict.Reject("StorageClass \"nfs\" not found")),
-                new Case("class of another provisioner", b -> b, cls("other/p", "Immediate"),
+                new Case(
+                        "class of another provisioner",
+                        b -> b,
+                        cls("other/p", "Immediate"),
                         new ClaimVerdict.NotOurs("its class nfs names provisioner other/p")),
-                new Case("WaitForFirstConsumer, no node yet", b -> b, cls(ME, "WaitForFirstConsumer"),
-                        new ClaimVerdict.Wait("class nfs is WaitForFirstConsumer and no Pod using the claim has been scheduled yet")),
-                new Case("WaitForFirstConsumer, node selected", b -> b.editMetadata().addToAnnotations(Names.ANN_SELECTED_NODE, "n1").endMetadata(),
-                        cls(ME, "WaitForFirstConsumer"), new ClaimVerdict.Provision()),
-                new Case("selector", b -> b.editSpec().withSelector(new LabelSelectorBuilder().addToMatchLabels("a", "b").build()).endSpec(), NFS,
-                        new ClaimVerdict.Reject("claims with spec.selector are not supported: nfsprov creates a new volume for every claim; "
-                                + "remove the selector, or bind the claim to an existing PersistentVolume by name")),
-                new Case("block", b -> b.editSpec().withVolumeMode("Block").endSpec(), NFS,
-                        new ClaimVerdict.Reject("volumeMode Block is not supported: an NFS share provides Filesystem volumes only")),
-                new Case("no request", b -> b.editSpec().withResources(null).endSpec(), NFS,
+                new Case(
+                        "WaitForFirstConsumer, no node yet",
+                        b -> b,
+                        cls(ME, "WaitForFirstConsumer"),
+                        new ClaimVerdict.Wait(
+                                "class nfs is WaitForFirstConsumer and no Pod using the claim has been scheduled yet")),
+                new Case(
+                        "WaitForFirstConsumer, node selected",
+                        b -> b.editMetadata()
+                                .addToAnnotations(Names.ANN_SELECTED_NODE, "n1")
+                                .endMetadata(),
+                        cls(ME, "WaitForFirstConsumer"),
+                        new ClaimVerdict.Provision()),
+                new Case(
+                        "selector",
+                        b -> b.editSpec()
+                                .withSelector(new LabelSelectorBuilder()
+                                        .addToMatchLabels("a", "b")
+                                        .build())
+                                .endSpec(),
+                        NFS,
+                        new ClaimVerdict.Reject("claims with spec.selector are not supported: nfsprov creates a new "
+                                + "volume " + "for " + "every " + "claim; "
+                                + "remove the selector, or bind the claim to an existing " + "PersistentVolume " + "by "
+                                + "name")),
+                new Case(
+                        "block",
+                        b -> b.editSpec().withVolumeMode("Block").endSpec(),
+                        NFS,
+                        new ClaimVerdict.Reject(
+                                "volumeMode Block is not supported: an NFS share provides Filesystem volumes only")),
+                new Case(
+                        "no request",
+                        b -> b.editSpec().withResources(null).endSpec(),
+                        NFS,
                         new ClaimVerdict.Reject("the claim has no spec.resources.requests.storage")));
     }
 
@@ -76,18 +151,25 @@ class ClaimRulesTest {
     void verdict(Case c) {
         PersistentVolumeClaim claim = c.claim().apply(handed()).build();
         assertThat(ClaimRules.decide(claim, c.storageClass(), ME)).isEqualTo(c.expected());
-        assertThat(ClaimRules.handedTo(claim, ME)).isEqualTo(!(c.expected() instanceof ClaimVerdict.NotOurs n)
-                || n.reason().startsWith("its class"));
+        assertThat(ClaimRules.handedTo(claim, ME))
+                .isEqualTo(!(c.expected() instanceof ClaimVerdict.NotOurs n)
+                        || n.reason().startsWith("its class"));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void doctorJudgesAsIfHandedOver(Case c) {
         // doctor asks before kube-controller-manager has annotated the claim: the same rules, without that one.
-        PersistentVolumeClaim claim = c.claim().apply(handed()).editMetadata().withAnnotations(null).endMetadata().build();
+        PersistentVolumeClaim claim = c.claim()
+                .apply(handed())
+                .editMetadata()
+                .withAnnotations(null)
+                .endMetadata()
+                .build();
         if (c.expected() instanceof ClaimVerdict.NotOurs n && !n.reason().startsWith("its class")) return;
         var a = c.claim().apply(handed()).build().getMetadata().getAnnotations();
-        if (a != null && a.containsKey(Names.ANN_SELECTED_NODE)) claim.getMetadata().setAnnotations(java.util.Map.of(Names.ANN_SELECTED_NODE, "n1"));
+        if (a != null && a.containsKey(Names.ANN_SELECTED_NODE))
+            claim.getMetadata().setAnnotations(java.util.Map.of(Names.ANN_SELECTED_NODE, "n1"));
         assertThat(ClaimRules.judge(claim, c.storageClass(), ME)).isEqualTo(c.expected());
     }
 }

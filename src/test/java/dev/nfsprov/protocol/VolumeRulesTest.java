@@ -1,25 +1,28 @@
 package dev.nfsprov.protocol;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.nfsprov.reclaim.OnDelete;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every verdict the provisioner gives one of its volumes, with its reason. */
 class VolumeRulesTest {
 
     static final String ME = "cluster.local/nfs";
 
-    record Case(String name, UnaryOperator<PersistentVolumeBuilder> volume, StorageClass storageClass, VolumeVerdict expected) {
+    record Case(
+            String name,
+            UnaryOperator<PersistentVolumeBuilder> volume,
+            StorageClass storageClass,
+            VolumeVerdict expected) {
         @Override
         public String toString() {
             return name;
@@ -27,35 +30,89 @@ class VolumeRulesTest {
     }
 
     static StorageClass cls(String provisioner, Map<String, String> parameters) {
-        return new StorageClassBuilder().withNewMetadata().withName("nfs").endMetadata().withProvisioner(provisioner).withParameters(parameters).build();
+        return new StorageClassBuilder()
+                .withNewMetadata()
+                .withName("nfs")
+                .endMetadata()
+                .withProvisioner(provisioner)
+                .withParameters(parameters)
+                .build();
     }
 
     /** A Released volume of ours, policy Delete, that remembered "delete" at provisioning. */
     static PersistentVolumeBuilder released() {
-        return new PersistentVolumeBuilder().withNewMetadata().withName("pvc-1").addToAnnotations(Names.ANN_PROVISIONED_BY, ME)
-                .addToAnnotations(Names.ANN_ON_DELETE, "delete").endMetadata()
-                .withNewSpec().withStorageClassName("nfs").withPersistentVolumeReclaimPolicy("Delete").endSpec()
-                .withNewStatus().withPhase("Released").endStatus();
+        return new PersistentVolumeBuilder()
+                .withNewMetadata()
+                .withName("pvc-1")
+                .addToAnnotations(Names.ANN_PROVISIONED_BY, ME)
+                .addToAnnotations(Names.ANN_ON_DELETE, "delete")
+                .endMetadata()
+                .withNewSpec()
+                .withStorageClassName("nfs")
+                .withPersistentVolumeReclaimPolicy("Delete")
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Released")
+                .endStatus();
     }
 
     static Stream<Case> cases() {
         return Stream.of(
-                new Case("released, class archives", v -> v, cls(ME, Map.of("archiveOnDelete", "true")), new VolumeVerdict.Reclaim(OnDelete.ARCHIVE)),
-                new Case("released, onDelete wins over archiveOnDelete", v -> v, cls(ME, Map.of("archiveOnDelete", "true", "onDelete", "retain")),
+                new Case(
+                        "released, class archives",
+                        v -> v,
+                        cls(ME, Map.of("archiveOnDelete", "true")),
+                        new VolumeVerdict.Reclaim(OnDelete.ARCHIVE)),
+                new Case(
+                        "released, onDelete wins over archiveOnDelete",
+                        v -> v,
+                        cls(ME, Map.of("archiveOnDelete", "true", "onDelete", "retain")),
                         new VolumeVerdict.Reclaim(OnDelete.RETAIN)),
-                new Case("released, class gone: the remembered decision", v -> v, null, new VolumeVerdict.Reclaim(OnDelete.DELETE)),
-                new Case("released, class re-made for another provisioner", v -> v, cls("other/p", Map.of()), new VolumeVerdict.Reclaim(OnDelete.DELETE)),
-                new Case("released, nothing remembered (nfs-subdir's), class gone: archive", v -> v.editMetadata().withAnnotations(
-                        Map.of(Names.ANN_PROVISIONED_BY, ME)).endMetadata(), null, new VolumeVerdict.Reclaim(OnDelete.ARCHIVE)),
-                new Case("Failed counts as released", v -> v.editStatus().withPhase("Failed").endStatus(), null, new VolumeVerdict.Reclaim(OnDelete.DELETE)),
-                new Case("still bound", v -> v.editStatus().withPhase("Bound").endStatus(), null,
+                new Case(
+                        "released, class gone: the remembered decision",
+                        v -> v,
+                        null,
+                        new VolumeVerdict.Reclaim(OnDelete.DELETE)),
+                new Case(
+                        "released, class re-made for another provisioner",
+                        v -> v,
+                        cls("other/p", Map.of()),
+                        new VolumeVerdict.Reclaim(OnDelete.DELETE)),
+                new Case(
+                        "released, nothing remembered (nfs-subdir's), class gone: archive",
+                        v -> v.editMetadata()
+                                .withAnnotations(Map.of(Names.ANN_PROVISIONED_BY, ME))
+                                .endMetadata(),
+                        null,
+                        new VolumeVerdict.Reclaim(OnDelete.ARCHIVE)),
+                new Case(
+                        "Failed counts as released",
+                        v -> v.editStatus().withPhase("Failed").endStatus(),
+                        null,
+                        new VolumeVerdict.Reclaim(OnDelete.DELETE)),
+                new Case(
+                        "still bound",
+                        v -> v.editStatus().withPhase("Bound").endStatus(),
+                        null,
                         new VolumeVerdict.Wait("it is still Bound; it is reclaimed once its claim is gone")),
-                new Case("never bound", v -> v.editStatus().withPhase("Available").endStatus(), null,
+                new Case(
+                        "never bound",
+                        v -> v.editStatus().withPhase("Available").endStatus(),
+                        null,
                         new VolumeVerdict.Keep("it was never bound (Available); its directory is kept")),
-                new Case("policy Retain", v -> v.editSpec().withPersistentVolumeReclaimPolicy("Retain").endSpec(), null,
+                new Case(
+                        "policy Retain",
+                        v -> v.editSpec()
+                                .withPersistentVolumeReclaimPolicy("Retain")
+                                .endSpec(),
+                        null,
                         new VolumeVerdict.Keep("reclaim policy Retain: the data is the administrator's to handle")),
-                new Case("invalid onDelete in the class", v -> v, cls(ME, Map.of("onDelete", "shred")),
-                        new VolumeVerdict.Reject("StorageClass parameter onDelete=\"shred\" is not one of delete, retain, archive")));
+                new Case(
+                        "invalid onDelete in the class",
+                        v -> v,
+                        cls(ME, Map.of("onDelete", "shred")),
+                        new VolumeVerdict.Reject(
+                                "StorageClass parameter onDelete=\"shred\" is not one of delete, retain, archive")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -69,6 +126,13 @@ class VolumeRulesTest {
     void oursByTheProvisionedByAnnotation() {
         assertThat(VolumeRules.ours(released().build(), ME)).isTrue();
         assertThat(VolumeRules.ours(released().build(), "other/p")).isFalse();
-        assertThat(VolumeRules.ours(released().editMetadata().withAnnotations(null).endMetadata().build(), ME)).isFalse();
+        assertThat(VolumeRules.ours(
+                        released()
+                                .editMetadata()
+                                .withAnnotations(null)
+                                .endMetadata()
+                                .build(),
+                        ME))
+                .isFalse();
     }
 }

@@ -1,33 +1,44 @@
 package dev.nfsprov.rebind;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 class BackupDirTest {
 
-    @TempDir Path cwd;
+    @TempDir
+    Path cwd;
 
     @Test
     void savesReadsBackAndIsResumedUntilFinished() throws Exception {
         var dir = BackupDir.choose(null, cwd);
         assertThat(dir.path().getFileName().toString()).startsWith("nfsprov-rebind-");
         assertThat(dir.unfinished()).isFalse();
-        dir.save(new PersistentVolumeClaimBuilder().withNewMetadata().withName("a").withNamespace("ns").withUid("u").endMetadata()
-                .withNewSpec().withStorageClassName("").endSpec().build());
+        dir.save(new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName("a")
+                .withNamespace("ns")
+                .withUid("u")
+                .endMetadata()
+                .withNewSpec()
+                .withStorageClassName("")
+                .endSpec()
+                .build());
         assertThat(dir.unfinished()).isTrue();
-        assertThat(BackupDir.choose(null, cwd).path()).as("an unfinished run is resumed").isEqualTo(dir.path());
+        assertThat(BackupDir.choose(null, cwd).path())
+                .as("an unfinished run is resumed")
+                .isEqualTo(dir.path());
         var back = dir.originals();
         assertThat(back).hasSize(1);
         assertThat(back.getFirst().getMetadata().getUid()).isEqualTo("u");
         assertThat(back.getFirst().getSpec().getStorageClassName()).isEmpty();
         try (var files = Files.list(dir.path())) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("IN-PROGRESS", "ns__a.yaml");
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("IN-PROGRESS", "ns__a.yaml");
         }
         dir.finish();
         assertThat(dir.unfinished()).isFalse();

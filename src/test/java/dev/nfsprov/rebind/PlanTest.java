@@ -1,12 +1,11 @@
 package dev.nfsprov.rebind;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.nfsprov.rebind.Plan.Action;
 import dev.nfsprov.rebind.Plan.ClaimView;
-import org.junit.jupiter.api.Test;
-
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class PlanTest {
     private static final Set<String> CLASSES = Set.of("nfs", "standard");
@@ -22,8 +21,10 @@ class PlanTest {
     @Test
     void stuckClaimsAreRecreated() {
         assertThat(decide(claim("Pending", null, "", false, false)).action()).isEqualTo(Action.RECREATE);
-        assertThat(decide(claim("Pending", null, "nfs-client", false, false)).why()).contains("\"nfs-client\" does not exist");
-        assertThat(decide(claim("Pending", null, "standard", false, false)).action()).isEqualTo(Action.RECREATE);
+        assertThat(decide(claim("Pending", null, "nfs-client", false, false)).why())
+                .contains("\"nfs-client\" does not exist");
+        assertThat(decide(claim("Pending", null, "standard", false, false)).action())
+                .isEqualTo(Action.RECREATE);
     }
 
     @Test

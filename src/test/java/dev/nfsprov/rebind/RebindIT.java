@@ -1,5 +1,7 @@
 package dev.nfsprov.rebind;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.nfsprov.cli.Main;
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Commands;
@@ -12,13 +14,6 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -27,8 +22,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The Kubeflow guide's "existing installation" section, done by nfsprov rebind against the real control plane. */
 @ExtendWith(RealCluster.class)
@@ -48,7 +47,13 @@ class RebindIT {
     void start(TestEnvironment env) {
         this.env = env;
         client = env.client;
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).serverSideApply();
+        client.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(NS)
+                        .endMetadata()
+                        .build())
+                .serverSideApply();
         kube = new Kube(client, NS);
         provisioner = ProvisionerProcess.start(env, "cluster.local/rebind", true, Map.of());
         kube.storageClass(TARGET, "cluster.local/rebind", Map.of(), "Delete", "Immediate");
@@ -66,28 +71,67 @@ class RebindIT {
         client.apps().deployments().inNamespace(NS).delete();
         client.pods().inNamespace(NS).withGracePeriod(0).delete();
         client.persistentVolumeClaims().inNamespace(NS).delete();
-        Await.until("kubeflow namespace empty", Duration.ofSeconds(60),
-                () -> client.persistentVolumeClaims().inNamespace(NS).list().getItems().isEmpty()
+        Await.until(
+                "kubeflow namespace empty",
+                Duration.ofSeconds(60),
+                () -> client.persistentVolumeClaims()
+                                .inNamespace(NS)
+                                .list()
+                                .getItems()
+                                .isEmpty()
                         && client.pods().inNamespace(NS).list().getItems().isEmpty());
     }
 
     /** The guide's three claims, stuck: two with storageClassName "", one with a class that does not exist. */
     private void guideClaims() {
         record C(String name, String size, String component, String app, String cls) {}
-        for (var c : List.of(new C("mysql-pv-claim", "20Gi", "pipeline", null, ""), new C("minio-pvc", "20Gi", "pipeline", null, "nfs-client"),
+        for (var c : List.of(
+                new C("mysql-pv-claim", "20Gi", "pipeline", null, ""),
+                new C("minio-pvc", "20Gi", "pipeline", null, "nfs-client"),
                 new C("katib-mysql", "10Gi", "katib", "katib", ""))) {
-            var b = kube.claimBuilder(c.name(), c.cls()).editMetadata()
-                    .addToAnnotations("kubecfg.ksonnet.io/garbage-collect-tag", "gc-tag").addToAnnotations("ksonnet.io/managed", "...")
-                    .addToLabels("app.kubernetes.io/deploy-manager", "ksonnet").addToLabels("ksonnet.io/component", c.component()).endMetadata()
-                    .editSpec().editResources().addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity(c.size())).endResources().endSpec();
+            var b = kube.claimBuilder(c.name(), c.cls())
+                    .editMetadata()
+                    .addToAnnotations("kubecfg.ksonnet.io/garbage-collect-tag", "gc-tag")
+                    .addToAnnotations("ksonnet.io/managed", "...")
+                    .addToLabels("app.kubernetes.io/deploy-manager", "ksonnet")
+                    .addToLabels("ksonnet.io/component", c.component())
+                    .endMetadata()
+                    .editSpec()
+                    .editResources()
+                    .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity(c.size()))
+                    .endResources()
+                    .endSpec();
             if (c.app() != null) b.editMetadata().addToLabels("app", c.app()).endMetadata();
             kube.create(b);
-            client.apps().deployments().inNamespace(NS).resource(new DeploymentBuilder().withNewMetadata().withName(c.name() + "-user").endMetadata()
-                    .withNewSpec().withNewSelector().addToMatchLabels("use", c.name()).endSelector()
-                    .withNewTemplate().withNewMetadata().addToLabels("use", c.name()).endMetadata().withNewSpec()
-                    .addNewContainer().withName("db").withImage("mysql").endContainer()
-                    .addNewVolume().withName("data").withNewPersistentVolumeClaim(c.name(), false).endVolume()
-                    .endSpec().endTemplate().endSpec().build()).create();
+            client.apps()
+                    .deployments()
+                    .inNamespace(NS)
+                    .resource(new DeploymentBuilder()
+                            .withNewMetadata()
+                            .withName(c.name() + "-user")
+                            .endMetadata()
+                            .withNewSpec()
+                            .withNewSelector()
+                            .addToMatchLabels("use", c.name())
+                            .endSelector()
+                            .withNewTemplate()
+                            .withNewMetadata()
+                            .addToLabels("use", c.name())
+                            .endMetadata()
+                            .withNewSpec()
+                            .addNewContainer()
+                            .withName("db")
+                            .withImage("mysql")
+                            .endContainer()
+                            .addNewVolume()
+                            .withName("data")
+                            .withNewPersistentVolumeClaim(c.name(), false)
+                            .endVolume()
+                            .endSpec()
+                            .endTemplate()
+                            .endSpec()
+                            .build())
+                    .create();
         }
     }
 
@@ -116,16 +160,38 @@ class RebindIT {
         guideClaims();
         kube.create(kube.claimBuilder("already-bound", TARGET));
         kube.awaitBound("already-bound");
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("other-team").endMetadata().build()).serverSideApply();
-        var other = client.persistentVolumeClaims().resource(new Kube(client, "other-team").claimBuilder("stuck-elsewhere", "").build()).create();
-        var before = Map.of("mysql-pv-claim", uid("mysql-pv-claim"), "minio-pvc", uid("minio-pvc"), "katib-mysql", uid("katib-mysql"));
+        client.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName("other-team")
+                        .endMetadata()
+                        .build())
+                .serverSideApply();
+        var other = client.persistentVolumeClaims()
+                .resource(new Kube(client, "other-team")
+                        .claimBuilder("stuck-elsewhere", "")
+                        .build())
+                .create();
+        var before = Map.of(
+                "mysql-pv-claim",
+                uid("mysql-pv-claim"),
+                "minio-pvc",
+                uid("minio-pvc"),
+                "katib-mysql",
+                uid("katib-mysql"));
         String boundUid = uid("already-bound");
 
         var plan = rebind("-n", NS, "--storage-class", TARGET);
         assertThat(plan.exit()).as(plan.err()).isZero();
-        assertThat(plan.out()).contains("nothing changed").contains("mysql-pv-claim").contains("minio-pvc").contains("katib-mysql")
-                .contains("\"nfs-client\" does not exist").contains("already-bound");
-        before.forEach((name, id) -> assertThat(uid(name)).as(name + " untouched by the plan").isEqualTo(id));
+        assertThat(plan.out())
+                .contains("nothing changed")
+                .contains("mysql-pv-claim")
+                .contains("minio-pvc")
+                .contains("katib-mysql")
+                .contains("\"nfs-client\" does not exist")
+                .contains("already-bound");
+        before.forEach((name, id) ->
+                assertThat(uid(name)).as(name + " untouched by the plan").isEqualTo(id));
 
         Path backups = backupDir("apply");
         var apply = rebind("-n", NS, "--storage-class", TARGET, "--apply", "--backup-dir", backups.toString());
@@ -135,14 +201,20 @@ class RebindIT {
             assertThat(c.getMetadata().getUid()).isNotEqualTo(before.get(name));
             assertThat(c.getSpec().getStorageClassName()).isEqualTo(TARGET);
             assertThat(c.getMetadata().getLabels()).containsEntry("app.kubernetes.io/deploy-manager", "ksonnet");
-            assertThat(c.getMetadata().getAnnotations()).containsEntry("kubecfg.ksonnet.io/garbage-collect-tag", "gc-tag");
+            assertThat(c.getMetadata().getAnnotations())
+                    .containsEntry("kubecfg.ksonnet.io/garbage-collect-tag", "gc-tag");
             assertThat(kube.volume(c.getSpec().getVolumeName()).getMetadata().getAnnotations())
                     .containsEntry("pv.kubernetes.io/provisioned-by", "cluster.local/rebind");
             assertThat(backups.resolve(NS + "__" + name + ".yaml")).exists();
         }
         assertThat(kube.claim("katib-mysql").getMetadata().getLabels()).containsEntry("app", "katib");
         assertThat(uid("already-bound")).isEqualTo(boundUid);
-        assertThat(client.persistentVolumeClaims().inNamespace("other-team").withName("stuck-elsewhere").get().getMetadata().getUid())
+        assertThat(client.persistentVolumeClaims()
+                        .inNamespace("other-team")
+                        .withName("stuck-elsewhere")
+                        .get()
+                        .getMetadata()
+                        .getUid())
                 .isEqualTo(other.getMetadata().getUid());
         assertThat(backups.resolve("IN-PROGRESS")).doesNotExist();
 
@@ -160,14 +232,17 @@ class RebindIT {
     @Test
     void unsetClassIsLeftToThePvController() {
         kube.create(kube.claimBuilder("no-class", null));
-        assertThat(kube.claim("no-class").getSpec().getStorageClassName()).as("no default class yet").isNull();
+        assertThat(kube.claim("no-class").getSpec().getStorageClassName())
+                .as("no default class yet")
+                .isNull();
         client.storage().v1().storageClasses().withName(TARGET).edit(sc -> {
             sc.getMetadata().getAnnotations().put("storageclass.kubernetes.io/is-default-class", "true");
             return sc;
         });
         try {
             String uidBefore = uid("no-class");
-            var run = rebind("-n", NS, "--apply", "--backup-dir", backupDir("unset").toString());
+            var run = rebind(
+                    "-n", NS, "--apply", "--backup-dir", backupDir("unset").toString());
             assertThat(run.exit()).as(run.out() + run.err()).isZero();
             assertThat(run.out()).contains("wait for default class");
             var bound = kube.awaitBound("no-class");
@@ -187,9 +262,15 @@ class RebindIT {
         String uidBefore = uid("changing");
         var backups = BackupDir.choose(backupDir("changed"), Path.of("."));
         var rebinder = new Rebinder(client, backups, new PrintWriter(new StringWriter()));
-        rebinder.beforeDelete = c -> client.persistentVolumeClaims().inNamespace(NS).withName("changing")
-                .edit(x -> { x.getMetadata().getLabels().put("touched", "yes"); return x; });
-        var rows = rebinder.run(new Rebinder.Options(NS, List.of("changing"), TARGET, true, false, null, Duration.ofSeconds(30)));
+        rebinder.beforeDelete = c -> client.persistentVolumeClaims()
+                .inNamespace(NS)
+                .withName("changing")
+                .edit(x -> {
+                    x.getMetadata().getLabels().put("touched", "yes");
+                    return x;
+                });
+        var rows = rebinder.run(
+                new Rebinder.Options(NS, List.of("changing"), TARGET, true, false, null, Duration.ofSeconds(30)));
         assertThat(rows).singleElement().satisfies(r -> {
             assertThat(r.ok()).isFalse();
             assertThat(r.result()).contains("changed since it was planned");
@@ -201,29 +282,70 @@ class RebindIT {
     @Test
     void aScheduledPodHoldsTheClaimUntilRestartPods() {
         kube.create(kube.claimBuilder("held", ""));
-        client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("holder").endMetadata().withNewSpec()
-                .withNodeName("node-1").addNewContainer().withName("c").withImage("busybox").endContainer()
-                .addNewVolume().withName("d").withNewPersistentVolumeClaim("held", false).endVolume().endSpec().build()).create();
+        client.pods()
+                .inNamespace(NS)
+                .resource(new PodBuilder()
+                        .withNewMetadata()
+                        .withName("holder")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNodeName("node-1")
+                        .addNewContainer()
+                        .withName("c")
+                        .withImage("busybox")
+                        .endContainer()
+                        .addNewVolume()
+                        .withName("d")
+                        .withNewPersistentVolumeClaim("held", false)
+                        .endVolume()
+                        .endSpec()
+                        .build())
+                .create();
         Path backups = backupDir("held");
         var first = rebind("-n", NS, "held", "--storage-class", TARGET, "--apply", "--backup-dir", backups.toString());
         assertThat(first.exit()).isEqualTo(1);
         assertThat(first.out()).contains("used by pod(s) holder").contains("--restart-pods");
 
-        var second = rebind("-n", NS, "held", "--storage-class", TARGET, "--apply", "--backup-dir", backups.toString(),
-                "--restart-pods", "--pod-grace-period", "0");
+        var second = rebind(
+                "-n",
+                NS,
+                "held",
+                "--storage-class",
+                TARGET,
+                "--apply",
+                "--backup-dir",
+                backups.toString(),
+                "--restart-pods",
+                "--pod-grace-period",
+                "0");
         assertThat(second.exit()).as(second.out() + second.err()).isZero();
         assertThat(kube.awaitBound("held").getSpec().getStorageClassName()).isEqualTo(TARGET);
     }
 
     @Test
     void killedBetweenDeleteAndCreateTheRerunRecreatesFromBackup() throws Exception {
-        kube.create(kube.claimBuilder("interrupted", "").editMetadata().addToLabels("keep", "me").endMetadata());
+        kube.create(kube.claimBuilder("interrupted", "")
+                .editMetadata()
+                .addToLabels("keep", "me")
+                .endMetadata());
         Path backups = backupDir("killed");
-        var cmd = List.of(TestEnvironment.REPO.resolve("bin/nfsprov").toString(), "rebind", "-n", NS, "interrupted",
-                "--storage-class", TARGET, "--apply", "--backup-dir", backups.toString(), "--kubeconfig", env.kubeconfig.toString());
+        var cmd = List.of(
+                TestEnvironment.REPO.resolve("bin/nfsprov").toString(),
+                "rebind",
+                "-n",
+                NS,
+                "interrupted",
+                "--storage-class",
+                TARGET,
+                "--apply",
+                "--backup-dir",
+                backups.toString(),
+                "--kubeconfig",
+                env.kubeconfig.toString());
         var crashed = Commands.run(Map.of("NFSPROV_FAULTS", "rebind-after-delete"), cmd);
         assertThat(crashed.exitCode()).as(crashed.stdout() + crashed.stderr()).isEqualTo(137);
-        Await.until("claim deleted by the crashed run", Duration.ofSeconds(30), () -> kube.claim("interrupted") == null);
+        Await.until(
+                "claim deleted by the crashed run", Duration.ofSeconds(30), () -> kube.claim("interrupted") == null);
         assertThat(backups.resolve("IN-PROGRESS")).exists();
 
         var rerun = Commands.run(Map.of(), cmd);
@@ -238,7 +360,8 @@ class RebindIT {
     void badFlagsAreOneLine() {
         var r = rebind("-n", NS, "--storage-class", "nope");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err().strip()).isEqualTo("nfsprov: StorageClass \"nope\" does not exist (kubectl get storageclass)");
+        assertThat(r.err().strip())
+                .isEqualTo("nfsprov: StorageClass \"nope\" does not exist (kubectl get storageclass)");
         assertThat(rebind("-n", NS, "-o", "yaml").err()).contains("-o must be table or json");
         assertThat(rebind().err()).contains("-n NAMESPACE or -A");
     }

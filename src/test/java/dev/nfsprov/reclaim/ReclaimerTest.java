@@ -1,22 +1,22 @@
 package dev.nfsprov.reclaim;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.nfsprov.pathtemplate.RelativePath;
 import dev.nfsprov.share.DirectorySettings;
 import dev.nfsprov.share.Share;
 import dev.nfsprov.share.ShareException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ReclaimerTest {
 
-    @TempDir Path root;
+    @TempDir
+    Path root;
 
     private Path volume(String path) throws Exception {
         Path dir = new Share(root).createVolume(RelativePath.of(path), DirectorySettings.DEFAULT);
@@ -47,16 +47,20 @@ class ReclaimerTest {
     @Test
     void deletesRecursivelyAndIsIdempotent() throws Exception {
         volume("v");
-        assertThat(reclaimer().reclaim(RelativePath.of("v"), OnDelete.DELETE)).isInstanceOf(Reclaimer.Outcome.Deleted.class);
+        assertThat(reclaimer().reclaim(RelativePath.of("v"), OnDelete.DELETE))
+                .isInstanceOf(Reclaimer.Outcome.Deleted.class);
         assertThat(root.resolve("v")).doesNotExist();
-        assertThat(reclaimer().reclaim(RelativePath.of("v"), OnDelete.DELETE)).isInstanceOf(Reclaimer.Outcome.AlreadyGone.class);
-        assertThat(reclaimer().reclaim(RelativePath.of("v"), OnDelete.ARCHIVE)).isInstanceOf(Reclaimer.Outcome.AlreadyGone.class);
+        assertThat(reclaimer().reclaim(RelativePath.of("v"), OnDelete.DELETE))
+                .isInstanceOf(Reclaimer.Outcome.AlreadyGone.class);
+        assertThat(reclaimer().reclaim(RelativePath.of("v"), OnDelete.ARCHIVE))
+                .isInstanceOf(Reclaimer.Outcome.AlreadyGone.class);
     }
 
     @Test
     void retainTouchesNothing() throws Exception {
         volume("v");
-        assertThat(reclaimer().reclaim(RelativePath.of("v"), OnDelete.RETAIN)).isInstanceOf(Reclaimer.Outcome.Retained.class);
+        assertThat(reclaimer().reclaim(RelativePath.of("v"), OnDelete.RETAIN))
+                .isInstanceOf(Reclaimer.Outcome.Retained.class);
         assertThat(root.resolve("v/sub/deeper/file")).hasContent("data");
     }
 
@@ -83,7 +87,8 @@ class ReclaimerTest {
         Files.createSymbolicLink(root.resolve("v"), outside);
         for (OnDelete action : new OnDelete[] {OnDelete.DELETE, OnDelete.ARCHIVE}) {
             assertThatThrownBy(() -> reclaimer().reclaim(RelativePath.of("v"), action))
-                    .isInstanceOf(ShareException.class).hasMessageContaining("symbolic link");
+                    .isInstanceOf(ShareException.class)
+                    .hasMessageContaining("symbolic link");
         }
         assertThat(outside.resolve("precious")).hasContent("keep me");
         assertThat(root.resolve("v")).isSymbolicLink();
@@ -94,9 +99,12 @@ class ReclaimerTest {
         assertThat(OnDelete.fromParameters(Map.of())).isEqualTo(OnDelete.ARCHIVE);
         assertThat(OnDelete.fromParameters(Map.of("archiveOnDelete", "false"))).isEqualTo(OnDelete.DELETE);
         assertThat(OnDelete.fromParameters(Map.of("archiveOnDelete", "true"))).isEqualTo(OnDelete.ARCHIVE);
-        assertThat(OnDelete.fromParameters(Map.of("onDelete", "retain", "archiveOnDelete", "false"))).isEqualTo(OnDelete.RETAIN);
+        assertThat(OnDelete.fromParameters(Map.of("onDelete", "retain", "archiveOnDelete", "false")))
+                .isEqualTo(OnDelete.RETAIN);
         assertThat(OnDelete.fromParameters(Map.of("onDelete", "delete"))).isEqualTo(OnDelete.DELETE);
-        assertThatThrownBy(() -> OnDelete.fromParameters(Map.of("onDelete", "shred"))).hasMessageContaining("onDelete=\"shred\"");
-        assertThatThrownBy(() -> OnDelete.fromParameters(Map.of("archiveOnDelete", "maybe"))).hasMessageContaining("archiveOnDelete");
+        assertThatThrownBy(() -> OnDelete.fromParameters(Map.of("onDelete", "shred")))
+                .hasMessageContaining("onDelete=\"shred\"");
+        assertThatThrownBy(() -> OnDelete.fromParameters(Map.of("archiveOnDelete", "maybe")))
+                .hasMessageContaining("archiveOnDelete");
     }
 }

@@ -1,20 +1,20 @@
 package dev.nfsprov.share;
 
-import dev.nfsprov.pathtemplate.RelativePath;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.nfsprov.pathtemplate.RelativePath;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.OptionalInt;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ShareTest {
 
-    @TempDir Path root;
+    @TempDir
+    Path root;
 
     private int mode(Path p) throws Exception {
         return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
@@ -33,7 +33,8 @@ class ShareTest {
 
         Files.writeString(dir.resolve("data"), "kept");
         Files.setAttribute(dir, "unix:mode", 0700);
-        assertThat(share.createVolume(RelativePath.of("ns/claim/pvc-1"), settings)).isEqualTo(dir);
+        assertThat(share.createVolume(RelativePath.of("ns/claim/pvc-1"), settings))
+                .isEqualTo(dir);
         assertThat(mode(dir)).as("a retry finishes the mode").isEqualTo(02770);
         assertThat(dir.resolve("data")).hasContent("kept");
     }
@@ -49,7 +50,8 @@ class ShareTest {
         Files.createSymbolicLink(root.resolve("ns"), outside);
         var share = new Share(root);
         assertThatThrownBy(() -> share.createVolume(RelativePath.of("ns/pvc-1"), DirectorySettings.DEFAULT))
-                .isInstanceOf(ShareException.class).hasMessageContaining("symbolic link");
+                .isInstanceOf(ShareException.class)
+                .hasMessageContaining("symbolic link");
         assertThat(outside).isEmptyDirectory();
     }
 
@@ -68,7 +70,8 @@ class ShareTest {
     @Test
     void unusableMountPathIsExplained() {
         assertThatThrownBy(() -> new Share(root.resolve("missing")).checkUsable())
-                .isInstanceOf(ShareException.class).hasMessageContaining("is not a directory");
+                .isInstanceOf(ShareException.class)
+                .hasMessageContaining("is not a directory");
     }
 
     @Test
@@ -77,9 +80,13 @@ class ShareTest {
         assertThat(s.mode()).isEqualTo(0750);
         assertThat(s.uid()).hasValue(1000);
         assertThat(s.gid()).isEmpty();
-        assertThatThrownBy(() -> DirectorySettings.DEFAULT.with("rwx", null, null, "annotation k8s-sigs.io/nfs-directory-mode"))
-                .hasMessage("annotation k8s-sigs.io/nfs-directory-mode mode \"rwx\" is not an octal file mode such as 0777 or 0750");
-        assertThatThrownBy(() -> DirectorySettings.DEFAULT.with(null, "-1", null, "NFS_DEFAULT_UID")).hasMessageContaining("uid \"-1\"");
-        assertThatThrownBy(() -> DirectorySettings.DEFAULT.with(null, null, "99999999999", "x")).hasMessageContaining("gid");
+        assertThatThrownBy(() ->
+                        DirectorySettings.DEFAULT.with("rwx", null, null, "annotation k8s-sigs.io/nfs-directory-mode"))
+                .hasMessage("annotation k8s-sigs.io/nfs-directory-mode mode \"rwx\" is not an octal file " + "mode "
+                        + "such " + "as " + "0777 " + "or " + "0750");
+        assertThatThrownBy(() -> DirectorySettings.DEFAULT.with(null, "-1", null, "NFS_DEFAULT_UID"))
+                .hasMessageContaining("uid \"-1\"");
+        assertThatThrownBy(() -> DirectorySettings.DEFAULT.with(null, null, "99999999999", "x"))
+                .hasMessageContaining("gid");
     }
 }

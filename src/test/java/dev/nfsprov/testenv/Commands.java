@@ -40,7 +40,8 @@ public final class Commands {
     public static String runOrFail(Map<String, String> env, List<String> command, String hint) {
         Result r = run(env, command);
         if (r.exitCode() != 0) {
-            throw new IllegalStateException(hint + "\n$ " + String.join(" ", command) + " (exit " + r.exitCode() + ")\n" + r.stdout() + r.stderr());
+            throw new IllegalStateException(hint + "\n$ " + String.join(" ", command) + " (exit " + r.exitCode() + ")\n"
+                    + r.stdout() + r.stderr());
         }
         return r.stdout();
     }

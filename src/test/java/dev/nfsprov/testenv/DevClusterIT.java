@@ -1,15 +1,16 @@
 package dev.nfsprov.testenv;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-/** scripts/dev-cluster as a person uses it: up prints KUBECONFIG, kubectl sees the built release, down leaves nothing. */
+/**
+ * scripts/dev-cluster as a person uses it: up prints KUBECONFIG, kubectl sees the built release, down leaves nothing.
+ */
 class DevClusterIT {
 
     @Test
@@ -23,9 +24,11 @@ class DevClusterIT {
             assertThat(last).isEqualTo("KUBECONFIG=" + dir.resolve("kubeconfig"));
             var kc = Map.of("KUBECONFIG", dir.resolve("kubeconfig").toString());
             String kubectl = TestEnvironment.tool("kubectl").toString();
-            assertThat(Commands.runOrFail(kc, List.of(kubectl, "version"), "kubectl version").lines())
+            assertThat(Commands.runOrFail(kc, List.of(kubectl, "version"), "kubectl version")
+                            .lines())
                     .contains("Server Version: v1.35.4");
-            assertThat(Commands.runOrFail(kc, List.of(kubectl, "get", "--raw", "/readyz"), "readyz")).isEqualTo("ok");
+            assertThat(Commands.runOrFail(kc, List.of(kubectl, "get", "--raw", "/readyz"), "readyz"))
+                    .isEqualTo("ok");
             assertThat(Commands.run(env, List.of(script, "status")).exitCode()).isZero();
         } finally {
             Commands.runOrFail(env, List.of(script, "down"), "scripts/dev-cluster down failed");

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,16 +24,37 @@ public final class Kube {
         this.namespace = namespace;
     }
 
-    public StorageClass storageClass(String name, String provisioner, Map<String, String> parameters, String reclaimPolicy, String bindingMode) {
-        return client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata().withName(name).endMetadata()
-                .withProvisioner(provisioner).withParameters(parameters).withReclaimPolicy(reclaimPolicy)
-                .withVolumeBindingMode(bindingMode).withMountOptions("nfsvers=4.1").build()).serverSideApply();
+    public StorageClass storageClass(
+            String name, String provisioner, Map<String, String> parameters, String reclaimPolicy, String bindingMode) {
+        return client.storage()
+                .v1()
+                .storageClasses()
+                .resource(new StorageClassBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .withProvisioner(provisioner)
+                        .withParameters(parameters)
+                        .withReclaimPolicy(reclaimPolicy)
+                        .withVolumeBindingMode(bindingMode)
+                        .withMountOptions("nfsvers=4.1")
+                        .build())
+                .serverSideApply();
     }
 
     public PersistentVolumeClaimBuilder claimBuilder(String name, String storageClass) {
-        return new PersistentVolumeClaimBuilder().withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName(storageClass)
-                .withNewResources().addToRequests("storage", new Quantity("1Gi")).endResources().endSpec();
+        return new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withNamespace(namespace)
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withStorageClassName(storageClass)
+                .withNewResources()
+                .addToRequests("storage", new Quantity("1Gi"))
+                .endResources()
+                .endSpec();
     }
 
     public PersistentVolumeClaim create(PersistentVolumeClaimBuilder builder) {
@@ -42,7 +62,10 @@ public final class Kube {
     }
 
     public PersistentVolumeClaim claim(String name) {
-        return client.persistentVolumeClaims().inNamespace(namespace).withName(name).get();
+        return client.persistentVolumeClaims()
+                .inNamespace(namespace)
+                .withName(name)
+                .get();
     }
 
     public PersistentVolumeClaim awaitBound(String name) {
@@ -50,8 +73,13 @@ public final class Kube {
     }
 
     public PersistentVolumeClaim awaitBound(String name, Duration timeout) {
-        return Await.until("claim " + namespace + "/" + name + " Bound", timeout, () -> claim(name),
-                c -> c != null && c.getStatus() != null && "Bound".equals(c.getStatus().getPhase()));
+        return Await.until(
+                "claim " + namespace + "/" + name + " Bound",
+                timeout,
+                () -> claim(name),
+                c -> c != null
+                        && c.getStatus() != null
+                        && "Bound".equals(c.getStatus().getPhase()));
     }
 
     public PersistentVolume volume(String name) {
@@ -68,17 +96,25 @@ public final class Kube {
 
     public List<Event> events(String involvedName, String reason) {
         return client.v1().events().inNamespace(namespace).list().getItems().stream()
-                .filter(e -> involvedName.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())).toList();
+                .filter(e -> involvedName.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason()))
+                .toList();
     }
 
     public Event awaitEvent(String involvedName, String reason, String containing) {
-        return Await.until(reason + " event on " + involvedName + " containing \"" + containing + "\"", Duration.ofSeconds(60),
-                () -> events(involvedName, reason).stream().filter(e -> e.getMessage().contains(containing)).findFirst().orElse(null),
+        return Await.until(
+                reason + " event on " + involvedName + " containing \"" + containing + "\"",
+                Duration.ofSeconds(60),
+                () -> events(involvedName, reason).stream()
+                        .filter(e -> e.getMessage().contains(containing))
+                        .findFirst()
+                        .orElse(null),
                 e -> e != null);
     }
 
     public List<PersistentVolume> volumesOf(String claimUid) {
         return client.persistentVolumes().list().getItems().stream()
-                .filter(v -> v.getSpec().getClaimRef() != null && claimUid.equals(v.getSpec().getClaimRef().getUid())).toList();
+                .filter(v -> v.getSpec().getClaimRef() != null
+                        && claimUid.equals(v.getSpec().getClaimRef().getUid()))
+                .toList();
     }
 }

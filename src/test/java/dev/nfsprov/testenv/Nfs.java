@@ -15,7 +15,10 @@ public final class Nfs {
     }
 
     public String ls(String path) {
-        return Commands.runOrFail(Map.of(), List.of("nfs-ls", env.nfsUrl(path)), "nfs-ls " + path + " failed (apt-get install -y libnfs-utils)");
+        return Commands.runOrFail(
+                Map.of(),
+                List.of("nfs-ls", env.nfsUrl(path)),
+                "nfs-ls " + path + " failed (apt-get install -y libnfs-utils)");
     }
 
     public String cat(String path) {
@@ -26,7 +29,8 @@ public final class Nfs {
         try {
             Path tmp = Files.createTempFile("nfsprov-nfs", ".txt");
             Files.writeString(tmp, content);
-            Commands.runOrFail(Map.of(), List.of("nfs-cp", tmp.toString(), env.nfsUrl(path)), "nfs-cp to " + path + " failed");
+            Commands.runOrFail(
+                    Map.of(), List.of("nfs-cp", tmp.toString(), env.nfsUrl(path)), "nfs-cp to " + path + " failed");
             Files.delete(tmp);
         } catch (IOException e) {
             throw new IllegalStateException(e);

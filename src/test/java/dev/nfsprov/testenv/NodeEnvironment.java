@@ -1,7 +1,6 @@
 package dev.nfsprov.testenv;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -21,11 +20,13 @@ public final class NodeEnvironment {
     public final Path kubeconfig;
     /** The NFS server and export as the nodes (and so the chart's {@code nfs.server}/{@code nfs.path}) see them. */
     public final String nfsServer;
+
     public final String nfsPath;
     /** The local directory behind the export. */
     public final Path exportDir;
     /** The nfsprov image as loaded into the node, e.g. {@code localhost/nfsprov:0.1.0}. */
     public final String imageRepository;
+
     public final String imageTag;
     public static final String TOOLBOX = "localhost/nfsprov-toolbox:1";
     public final KubernetesClient client;
@@ -49,21 +50,34 @@ public final class NodeEnvironment {
 
     private static NodeEnvironment start() {
         Path repo = TestEnvironment.REPO;
-        Path state = repo.resolve("target/testenv/node-" + ProcessHandle.current().pid());
+        Path state =
+                repo.resolve("target/testenv/node-" + ProcessHandle.current().pid());
         var env = Map.of("NFSPROV_DEV_DIR", state.toString());
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() ->
-                Commands.run(env, List.of(repo.resolve("scripts/dev-cluster").toString(), "down"))));
-        String archive = lastLine(Commands.runOrFail(Map.of(), List.of(repo.resolve("scripts/build-image").toString()),
+        Runtime.getRuntime()
+                .addShutdownHook(Thread.ofPlatform()
+                        .unstarted(() -> Commands.run(
+                                env, List.of(repo.resolve("scripts/dev-cluster").toString(), "down"))));
+        String archive = lastLine(Commands.runOrFail(
+                Map.of(),
+                List.of(repo.resolve("scripts/build-image").toString()),
                 "scripts/build-image failed: it needs root, umoci and apt-get (apt-get install -y umoci)"));
-        String up = Commands.runOrFail(env, List.of(repo.resolve("scripts/dev-cluster").toString(), "up", "--node"),
-                "scripts/dev-cluster up --node failed: it needs containerd, containernetworking-plugins, iptables, umoci "
-                        + "(apt-get install -y containerd containernetworking-plugins iptables umoci libseccomp-dev); logs in " + state);
-        String image = lastLine(Commands.runOrFail(env, List.of(repo.resolve("scripts/dev-cluster").toString(), "load-image", archive),
+        String up = Commands.runOrFail(
+                env,
+                List.of(repo.resolve("scripts/dev-cluster").toString(), "up", "--node"),
+                "scripts/dev-cluster up --node failed: it needs containerd, containernetworking-plugins, "
+                        + "iptables, " + "umoci "
+                        + "(apt-get install -y containerd containernetworking-plugins iptables umoci "
+                        + "libseccomp-dev); " + "logs " + "in "
+                        + state);
+        String image = lastLine(Commands.runOrFail(
+                env,
+                List.of(repo.resolve("scripts/dev-cluster").toString(), "load-image", archive),
                 "scripts/dev-cluster load-image failed"));
         Map<String, String> vars = new HashMap<>();
         for (String line : up.split("\n")) {
             int eq = line.indexOf('=');
-            if (eq > 0 && line.substring(0, eq).matches("[A-Z_]+")) vars.put(line.substring(0, eq), line.substring(eq + 1).strip());
+            if (eq > 0 && line.substring(0, eq).matches("[A-Z_]+"))
+                vars.put(line.substring(0, eq), line.substring(eq + 1).strip());
         }
         return new NodeEnvironment(state, vars, image);
     }

@@ -36,14 +36,24 @@ public final class ProvisionerProcess implements AutoCloseable {
     }
 
     /** A controller for provisionerName on the test share, with leader election as given. */
-    public static ProvisionerProcess start(TestEnvironment te, String provisionerName, boolean leaderElection,
-                                           Map<String, String> extraEnv, String... extraArgs) {
-        return start(te, TestEnvironment.REPO.resolve("bin/nfsprov"), provisionerName, leaderElection, extraEnv, extraArgs);
+    public static ProvisionerProcess start(
+            TestEnvironment te,
+            String provisionerName,
+            boolean leaderElection,
+            Map<String, String> extraEnv,
+            String... extraArgs) {
+        return start(
+                te, TestEnvironment.REPO.resolve("bin/nfsprov"), provisionerName, leaderElection, extraEnv, extraArgs);
     }
 
     /** As above, through another launcher, e.g. the image layout's bin/nfsprov. extraEnv may override KUBECONFIG. */
-    public static ProvisionerProcess start(TestEnvironment te, Path launcher, String provisionerName, boolean leaderElection,
-                                           Map<String, String> extraEnv, String... extraArgs) {
+    public static ProvisionerProcess start(
+            TestEnvironment te,
+            Path launcher,
+            String provisionerName,
+            boolean leaderElection,
+            Map<String, String> extraEnv,
+            String... extraArgs) {
         Map<String, String> env = new HashMap<>();
         env.put("NFS_SERVER", "127.0.0.1");
         env.put("NFS_PATH", te.nfsPath);
@@ -52,17 +62,20 @@ public final class ProvisionerProcess implements AutoCloseable {
         env.put("KUBECONFIG", te.kubeconfig.toString());
         env.put("NFS_MOUNT_PATH", te.exportDir.toString());
         env.putAll(extraEnv);
-        Path log = te.stateDir.resolve("provisioner-" + provisionerName.replaceAll("[^A-Za-z0-9]", "-") + "-" + System.nanoTime() + ".log");
+        Path log = te.stateDir.resolve(
+                "provisioner-" + provisionerName.replaceAll("[^A-Za-z0-9]", "-") + "-" + System.nanoTime() + ".log");
         var p = new ProvisionerProcess(env, launcher, List.of(extraArgs), log);
         p.start();
         return p;
     }
 
     public void start() {
-        List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "controller",
-                "--metrics-address", "127.0.0.1:" + port));
+        List<String> cmd =
+                new ArrayList<>(List.of(launcher.toString(), "controller", "--metrics-address", "127.0.0.1:" + port));
         cmd.addAll(extraArgs);
-        var pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        var pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         try {
             process = pb.start();
@@ -70,7 +83,8 @@ public final class ProvisionerProcess implements AutoCloseable {
             throw new IllegalStateException("cannot start bin/nfsprov: " + e.getMessage(), e);
         }
         Await.until("provisioner /readyz (log: " + log + ")", Duration.ofSeconds(60), () -> {
-            if (!process.isAlive()) throw new AssertionError("provisioner exited with " + process.exitValue() + ":\n" + log());
+            if (!process.isAlive())
+                throw new AssertionError("provisioner exited with " + process.exitValue() + ":\n" + log());
             return get("/readyz").statusCode() == 200;
         });
     }
@@ -106,7 +120,10 @@ public final class ProvisionerProcess implements AutoCloseable {
 
     public HttpResponse<String> get(String path) {
         try (var http = HttpClient.newHttpClient()) {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+            return http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                            .timeout(Duration.ofSeconds(5))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new IllegalStateException("GET " + path + ": " + e.getMessage(), e);

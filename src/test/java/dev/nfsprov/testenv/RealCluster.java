@@ -1,14 +1,13 @@
 package dev.nfsprov.testenv;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
-
-import java.util.Locale;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * JUnit 5 extension: the shared real control plane and NFS server, and a namespace of its own for each test
@@ -22,9 +21,19 @@ public final class RealCluster implements BeforeAllCallback, AfterAllCallback, P
     @Override
     public void beforeAll(ExtensionContext context) {
         var env = TestEnvironment.get();
-        String name = (context.getRequiredTestClass().getSimpleName().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "")
-                + "-" + COUNTER.incrementAndGet());
-        env.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+        String name =
+                (context.getRequiredTestClass()
+                                .getSimpleName()
+                                .toLowerCase(Locale.ROOT)
+                                .replaceAll("[^a-z0-9]", "") + "-" + COUNTER.incrementAndGet());
+        env.client
+                .namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .build())
+                .create();
         context.getStore(STORE).put("ns", new TestNamespace(name, env));
     }
 
@@ -36,7 +45,8 @@ public final class RealCluster implements BeforeAllCallback, AfterAllCallback, P
 
     @Override
     public boolean supportsParameter(ParameterContext p, ExtensionContext e) {
-        return p.getParameter().getType() == TestEnvironment.class || p.getParameter().getType() == TestNamespace.class;
+        return p.getParameter().getType() == TestEnvironment.class
+                || p.getParameter().getType() == TestNamespace.class;
     }
 
     @Override

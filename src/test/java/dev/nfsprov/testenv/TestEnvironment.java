@@ -3,7 +3,6 @@ package dev.nfsprov.testenv;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +50,8 @@ public final class TestEnvironment {
     }
 
     private static TestEnvironment start() {
-        return start(REPO.resolve("target/testenv/run-" + ProcessHandle.current().pid()), Map.of());
+        return start(
+                REPO.resolve("target/testenv/run-" + ProcessHandle.current().pid()), Map.of());
     }
 
     /**
@@ -59,18 +59,24 @@ public final class TestEnvironment {
      * shared one; {@link #stop()} it when done (the JVM's exit stops it too).
      */
     public static TestEnvironment startSeparate(String name, Map<String, String> extraEnv) {
-        return start(REPO.resolve("target/testenv/run-" + ProcessHandle.current().pid() + "-" + name), extraEnv);
+        return start(
+                REPO.resolve("target/testenv/run-" + ProcessHandle.current().pid() + "-" + name), extraEnv);
     }
 
     /** Stops this environment's control plane and NFS server. */
     public void stop() {
         client.close();
         Commands.run(envOf(stateDir), List.of(REPO.resolve("scripts/dev-nfs").toString(), "down"));
-        Commands.run(envOf(stateDir), List.of(REPO.resolve("scripts/dev-cluster").toString(), "down"));
+        Commands.run(
+                envOf(stateDir), List.of(REPO.resolve("scripts/dev-cluster").toString(), "down"));
     }
 
     private static Map<String, String> envOf(Path state) {
-        return Map.of("NFSPROV_DEV_DIR", state.resolve("cluster").toString(), "NFSPROV_NFS_DIR", state.resolve("nfs").toString());
+        return Map.of(
+                "NFSPROV_DEV_DIR",
+                state.resolve("cluster").toString(),
+                "NFSPROV_NFS_DIR",
+                state.resolve("nfs").toString());
     }
 
     private static TestEnvironment start(Path state, Map<String, String> extraEnv) {
@@ -80,17 +86,27 @@ public final class TestEnvironment {
             Commands.run(env, List.of(REPO.resolve("scripts/dev-nfs").toString(), "down"));
             Commands.run(env, List.of(REPO.resolve("scripts/dev-cluster").toString(), "down"));
         }));
-        var cluster = Commands.runOrFail(env, List.of(REPO.resolve("scripts/dev-cluster").toString(), "up"),
+        var cluster = Commands.runOrFail(
+                env,
+                List.of(REPO.resolve("scripts/dev-cluster").toString(), "up"),
                 "scripts/dev-cluster up failed; run scripts/build-testenv to build the control plane from source");
-        var nfs = Commands.runOrFail(env, List.of(REPO.resolve("scripts/dev-nfs").toString(), "up"),
-                "scripts/dev-nfs up failed; install the NFS server and client: apt-get install -y nfs-ganesha nfs-ganesha-vfs libnfs-utils");
+        var nfs = Commands.runOrFail(
+                env,
+                List.of(REPO.resolve("scripts/dev-nfs").toString(), "up"),
+                "scripts/dev-nfs up failed; install the NFS server and client: apt-get install -y " + "nfs-ganesha "
+                        + "nfs-ganesha-vfs " + "libnfs-utils");
         Map<String, String> vars = new HashMap<>();
         for (String line : (cluster + "\n" + nfs).split("\n")) {
             int eq = line.indexOf('=');
-            if (eq > 0 && line.substring(0, eq).matches("[A-Z_]+")) vars.put(line.substring(0, eq), line.substring(eq + 1).strip());
+            if (eq > 0 && line.substring(0, eq).matches("[A-Z_]+"))
+                vars.put(line.substring(0, eq), line.substring(eq + 1).strip());
         }
-        return new TestEnvironment(state, Path.of(vars.get("KUBECONFIG")), Integer.parseInt(vars.get("NFS_PORT")),
-                vars.get("NFS_PATH"), Path.of(vars.get("NFS_EXPORT_DIR")));
+        return new TestEnvironment(
+                state,
+                Path.of(vars.get("KUBECONFIG")),
+                Integer.parseInt(vars.get("NFS_PORT")),
+                vars.get("NFS_PATH"),
+                Path.of(vars.get("NFS_EXPORT_DIR")));
     }
 
     private static Path binDir;
@@ -98,7 +114,9 @@ public final class TestEnvironment {
     /** An upstream binary built by scripts/build-testenv (kubectl, helm, ...). */
     public static synchronized Path tool(String name) {
         if (binDir == null) {
-            String out = Commands.runOrFail(Map.of(), List.of(REPO.resolve("scripts/build-testenv").toString()),
+            String out = Commands.runOrFail(
+                    Map.of(),
+                    List.of(REPO.resolve("scripts/build-testenv").toString()),
                     "scripts/build-testenv failed: it builds kubectl and helm from source through the Go module proxy");
             String[] lines = out.strip().split("\n");
             binDir = Path.of(lines[lines.length - 1]);
@@ -108,8 +126,10 @@ public final class TestEnvironment {
 
     /** Restarts kube-apiserver on the same etcd and port (for fault tests). */
     public void restartApiServer() {
-        Commands.runOrFail(Map.of("NFSPROV_DEV_DIR", stateDir.resolve("cluster").toString()),
-                List.of(REPO.resolve("scripts/dev-cluster").toString(), "restart-apiserver"), "restart of kube-apiserver failed");
+        Commands.runOrFail(
+                Map.of("NFSPROV_DEV_DIR", stateDir.resolve("cluster").toString()),
+                List.of(REPO.resolve("scripts/dev-cluster").toString(), "restart-apiserver"),
+                "restart of kube-apiserver failed");
     }
 
     /** nfs:// URL for libnfs of a path on the exported share. */
