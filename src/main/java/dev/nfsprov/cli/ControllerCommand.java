@@ -25,8 +25,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "controller",
         mixinStandardHelpOptions = true,
-        description = "Run the provisioner: a directory on the NFS share and a PersistentVolume for every " + "claim "
-                + "of " + "its " + "StorageClasses.")
+        description = "Run the provisioner: a directory on the NFS share and a PersistentVolume for every claim "
+                + "of its StorageClasses.")
 final class ControllerCommand implements Callable<Integer> {
 
     @Option(

@@ -22,10 +22,10 @@ import picocli.CommandLine.Spec;
         name = "rebind",
         mixinStandardHelpOptions = true,
         description = {
-            "Move Pending claims to an NFS StorageClass by re-creating them (a claim's class cannot be " + "changed "
-                    + "in " + "place).",
-            "Without --apply it only prints the plan. Originals are backed up first; an interrupted run " + "resumes "
-                    + "when " + "run " + "again."
+            "Move Pending claims to an NFS StorageClass by re-creating them (a claim's class cannot be changed "
+                    + "in place).",
+            "Without --apply it only prints the plan. Originals are backed up first; an interrupted run resumes "
+                    + "when run again."
         })
 final class RebindCommand implements Callable<Integer> {
 

@@ -87,7 +87,9 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
                         .log(LOG, Level.FINE, "waiting");
                 yield UpdateControl.noUpdate();
             }
-            case ClaimVerdict.Reject r -> rejected(claim, className, r.reason());
+            // A class that does not exist is counted under "": claims name any class they like, and each name
+            // would be a metric series of its own.
+            case ClaimVerdict.Reject r -> rejected(claim, storageClass == null ? "" : className, r.reason());
             case ClaimVerdict.Provision p -> provision(claim, storageClass);
         };
     }
@@ -136,6 +138,9 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
             return failed(claim, className, e.getMessage());
         } catch (KubernetesClientException e) {
             return failed(claim, className, "Kubernetes API: " + ApiErrors.describe(e));
+        } catch (Error e) {
+            // JOSDK catches only Exception: an Error would end this attempt with no Event and no retry.
+            return failed(claim, className, "internal error while provisioning: " + e);
         }
     }
 

@@ -59,7 +59,7 @@ final class Events implements AutoCloseable {
                         .build())
                 .withType(type)
                 .withReason(reason)
-                .withMessage(message)
+                .withMessage(printable(message))
                 .withNewSource()
                 .withComponent(component)
                 .endSource()
@@ -87,5 +87,18 @@ final class Events implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Control characters from tenant-chosen values (names, annotations) shown as escapes, not sent to terminals. */
+    static String printable(String message) {
+        var b = new StringBuilder(message.length());
+        message.codePoints().forEach(c -> {
+            if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029 || Character.getType(c) == Character.FORMAT) {
+                b.append(String.format("\\u%04x", c));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.length() > 1024 ? b.substring(0, 1021) + "..." : b.toString();
     }
 }

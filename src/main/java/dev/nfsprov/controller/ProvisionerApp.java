@@ -92,7 +92,10 @@ public final class ProvisionerApp implements AutoCloseable {
                         .withInformerListLimit(LIST_PAGE)
                         .withFinalizer(Names.FINALIZER)
                         .withGenericFilter(pvs::ours));
-        probes = ProbeServer.start(settings.metricsAddress(), registry, operator);
+        probes = ProbeServer.start(settings.metricsAddress(), registry, () -> {
+            var info = operator.getRuntimeInfo();
+            return info.isStarted() && info.allEventSourcesAreHealthy();
+        });
         operator.start();
         LOG.info(() -> "nfsprov controller started: provisioner " + settings.provisionerName() + ", share "
                 + settings.share().server() + ":" + settings.share().exportPath() + " mounted at "

@@ -93,6 +93,9 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
             return failed(volume, className, e.getMessage());
         } catch (KubernetesClientException e) {
             return failed(volume, className, "Kubernetes API: " + ApiErrors.describe(e));
+        } catch (Error e) {
+            // JOSDK catches only Exception: an Error would end this attempt with no Event and no retry.
+            return failed(volume, className, "internal error while reclaiming: " + e);
         }
     }
 

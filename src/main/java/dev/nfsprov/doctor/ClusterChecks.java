@@ -109,8 +109,8 @@ public final class ClusterChecks {
             report.add(Check.warning(
                     "permissions",
                     "this identity may not: " + String.join(", ", missing),
-                    "fine for an administrator's read-only look; the controller's ServiceAccount " + "needs " + "them "
-                            + "(the " + "chart's " + "ClusterRole)"));
+                    "fine for an administrator's read-only look; the controller's ServiceAccount needs them "
+                            + "(the chart's ClusterRole)"));
     }
 
     private void findControllers(Report report) {
@@ -192,8 +192,8 @@ public final class ClusterChecks {
             report.add(Check.problem(
                     "default StorageClass",
                     "none: claims without storageClassName (as Kubeflow creates them) stay Pending",
-                    "kubectl annotate storageclass nfs " + "storageclass.kubernetes.io/is-default-class=true " + "(or "
-                            + "helm " + "--set " + "storageClass.defaultClass=true)"));
+                    "kubectl annotate storageclass nfs storageclass.kubernetes.io/is-default-class=true (or "
+                            + "helm --set storageClass.defaultClass=true)"));
         else
             report.add(Check.problem(
                     "default StorageClass",
@@ -231,12 +231,17 @@ public final class ClusterChecks {
             } catch (IllegalArgumentException e) {
                 problems.add(e.getMessage());
             }
+            try {
+                VolumeService.knownParameters(p);
+            } catch (VolumeService.RejectedException e) {
+                problems.add(e.getMessage());
+            }
             if (!problems.isEmpty()) {
                 report.add(Check.problem(
                         title,
                         String.join("; ", problems),
-                        "StorageClass parameters cannot be edited: delete and re-create the " + "class " + "with "
-                                + "fixed " + "parameters"));
+                        "StorageClass parameters cannot be edited: delete and re-create the class with "
+                                + "fixed parameters"));
                 continue;
             }
             List<String> mount = c.getMountOptions() == null ? List.of() : c.getMountOptions();
@@ -314,8 +319,8 @@ public final class ClusterChecks {
                 return Check.problem(
                         title,
                         phase + ", bound to PersistentVolume " + spec.getVolumeName() + ", which does not exist",
-                        "the data's volume object is gone: re-create the PV if the data still exists, or " + "delete "
-                                + "and " + "re-create " + "the " + "claim");
+                        "the data's volume object is gone: re-create the PV if the data still exists, or delete "
+                                + "and re-create the claim");
             }
             return Check.warning(
                     title,

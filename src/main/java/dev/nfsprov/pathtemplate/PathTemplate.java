@@ -97,13 +97,22 @@ public final class PathTemplate {
         return RelativePath.of(out.toString(), source);
     }
 
+    private static String present(String value, String what, String key) {
+        if (value == null) {
+            throw new InvalidPathException(
+                    "the claim has no " + what + " " + quote(key) + ", which the StorageClass's pathPattern uses");
+        }
+        return value;
+    }
+
     private static String value(Field f, ClaimFacts claim) {
         return switch (f.kind()) {
             case NAMESPACE -> claim.namespace();
             case NAME -> claim.name();
             case PV_NAME -> claim.volumeName();
-            case LABEL -> claim.labels().getOrDefault(f.key(), "");
-            case ANNOTATION -> claim.annotations().getOrDefault(f.key(), "");
+            // Missing is an error, not "": every unlabelled claim would otherwise share one directory.
+            case LABEL -> present(claim.labels().get(f.key()), "label", f.key());
+            case ANNOTATION -> present(claim.annotations().get(f.key()), "annotation", f.key());
         };
     }
 

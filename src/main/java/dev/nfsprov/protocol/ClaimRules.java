@@ -49,6 +49,11 @@ public final class ClaimRules {
             return new ClaimVerdict.Reject(
                     "volumeMode Block is not supported: an NFS share provides Filesystem volumes only");
         }
+        if (spec.getDataSource() != null || spec.getDataSourceRef() != null) {
+            return new ClaimVerdict.Reject(
+                    "claims with a dataSource (a clone or a snapshot) are not supported: nfsprov "
+                            + "would give the claim an empty volume; remove dataSource to get an empty one knowingly");
+        }
         var requests = spec.getResources() == null ? null : spec.getResources().getRequests();
         if (requests == null || requests.get("storage") == null) {
             return new ClaimVerdict.Reject("the claim has no spec.resources.requests.storage");

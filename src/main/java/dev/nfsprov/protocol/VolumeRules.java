@@ -36,15 +36,18 @@ public final class VolumeRules {
     }
 
     /**
-     * The class's current parameters if it is still this provisioner's, else what was decided when the volume was made.
+     * What was decided when the volume was made, recorded on it; the class's current parameters only for a volume
+     * without that record (nfs-subdir's). A class re-created with onDelete: delete must not delete volumes that were
+     * provisioned to be archived.
      */
     static OnDelete onDelete(PersistentVolume volume, StorageClass storageClass, String provisioner)
             throws VolumeService.RejectedException {
+        Map<String, String> a = volume.getMetadata().getAnnotations();
+        String recorded = a == null ? null : a.get(Names.ANN_ON_DELETE);
+        if (recorded != null) return VolumeService.onDelete(Map.of(OnDelete.PARAM_ON_DELETE, recorded));
         if (storageClass != null && provisioner.equals(storageClass.getProvisioner())) {
             return VolumeService.onDelete(storageClass.getParameters());
         }
-        Map<String, String> a = volume.getMetadata().getAnnotations();
-        String remembered = a == null ? null : a.get(Names.ANN_ON_DELETE);
-        return VolumeService.onDelete(remembered == null ? Map.of() : Map.of(OnDelete.PARAM_ON_DELETE, remembered));
+        return VolumeService.onDelete(Map.of());
     }
 }

@@ -21,13 +21,20 @@ public record ShareLocation(String server, String exportPath) {
                 : exportPath;
     }
 
+    /** A server name as DNS and IP compare it: case-insensitive, without a trailing dot or IPv6 brackets. */
+    static String host(String server) {
+        String h = server.strip().toLowerCase(java.util.Locale.ROOT);
+        if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
+        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+    }
+
     public String nfsPath(RelativePath directory) {
         return (exportPath.equals("/") ? "" : exportPath) + "/" + directory;
     }
 
     /** The directory behind a PV's nfs server and path, or empty if that PV is not on this share. */
     public Optional<RelativePath> directoryOf(String pvServer, String pvPath) {
-        if (!server.equals(pvServer) || pvPath == null) return Optional.empty();
+        if (pvServer == null || !host(server).equals(host(pvServer)) || pvPath == null) return Optional.empty();
         String prefix = exportPath.equals("/") ? "/" : exportPath + "/";
         if (!pvPath.startsWith(prefix) || pvPath.length() == prefix.length()) return Optional.empty();
         try {

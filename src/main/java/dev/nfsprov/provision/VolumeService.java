@@ -9,6 +9,7 @@ import dev.nfsprov.reclaim.Reclaimer;
 import dev.nfsprov.share.DirectorySettings;
 import dev.nfsprov.share.Share;
 import dev.nfsprov.share.ShareException;
+import dev.nfsprov.share.VolumeConflictException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class VolumeService {
 
     public static final String PARAM_PATH_PATTERN = "pathPattern";
+    /** refuse (default) or reuse: what to do with a directory that exists but was not made for the new volume. */
+    public static final String PARAM_EXISTING_DIRECTORY = "existingDirectory";
+
     public static final String ANN_MODE = "k8s-sigs.io/nfs-directory-mode";
     public static final String ANN_UID = "k8s-sigs.io/nfs-directory-uid";
     public static final String ANN_GID = "k8s-sigs.io/nfs-directory-gid";
@@ -62,6 +66,28 @@ public final class VolumeService {
         }
     }
 
+    /** Every StorageClass parameter nfsprov reads; any other is a typo (or meant for another provisioner). */
+    public static final java.util.List<String> PARAMETERS = java.util.List.of(
+            PARAM_PATH_PATTERN, OnDelete.PARAM_ON_DELETE, OnDelete.PARAM_ARCHIVE_ON_DELETE, PARAM_EXISTING_DIRECTORY);
+
+    public static void knownParameters(Map<String, String> classParameters) throws RejectedException {
+        if (classParameters == null) return;
+        for (String key : new java.util.TreeSet<>(classParameters.keySet())) {
+            if (!PARAMETERS.contains(key)) {
+                throw new RejectedException("StorageClass parameter \"" + key + "\" is not one nfsprov knows ("
+                        + String.join(", ", PARAMETERS) + ")");
+            }
+        }
+    }
+
+    static Share.Existing existing(Map<String, String> classParameters) throws RejectedException {
+        String v = classParameters == null ? null : classParameters.get(PARAM_EXISTING_DIRECTORY);
+        if (v == null || v.isBlank() || v.strip().equalsIgnoreCase("refuse")) return Share.Existing.REFUSE;
+        if (v.strip().equalsIgnoreCase("reuse")) return Share.Existing.REUSE;
+        throw new RejectedException(
+                "StorageClass parameter " + PARAM_EXISTING_DIRECTORY + "=\"" + v + "\" is not refuse or reuse");
+    }
+
     public static OnDelete onDelete(Map<String, String> classParameters) throws RejectedException {
         try {
             return OnDelete.fromParameters(classParameters);
@@ -76,8 +102,10 @@ public final class VolumeService {
      */
     public Volume provision(ClaimFacts claim, Map<String, String> classParameters)
             throws RejectedException, ShareException {
+        knownParameters(classParameters);
         PathTemplate template = template(classParameters);
         OnDelete onDelete = onDelete(classParameters);
+        existing(classParameters);
         DirectorySettings settings;
         RelativePath directory;
         try {
@@ -87,7 +115,11 @@ public final class VolumeService {
         } catch (IllegalArgumentException e) {
             throw new RejectedException(e.getMessage());
         }
-        share.createVolume(directory, settings);
+        try {
+            share.createVolume(directory, settings, claim.volumeName(), existing(classParameters));
+        } catch (VolumeConflictException e) {
+            throw new RejectedException(e.getMessage());
+        }
         return new Volume(location.nfsPath(directory), onDelete);
     }
 

@@ -13,8 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.attribute.BasicFileAttributeView;
-import java.util.ArrayList;
-import java.util.List;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * Archives, deletes or keeps a volume directory. Every step is idempotent: run again after a crash at any
@@ -43,7 +42,10 @@ public final class Reclaimer {
     public Outcome reclaim(RelativePath volume, OnDelete action) throws ShareException {
         if (action == OnDelete.RETAIN) return new Outcome.Retained();
         Path dir = share.existing(volume);
-        if (dir == null) return new Outcome.AlreadyGone();
+        if (dir == null) {
+            share.forgetVolume(volume);
+            return new Outcome.AlreadyGone();
+        }
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new ShareException(volume + " on the share is not a directory; leaving it alone");
         }
@@ -65,6 +67,7 @@ public final class Reclaimer {
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) continue;
             try {
                 Files.move(dir, target); // rename(2): atomic, so a crash leaves either the volume or the archive
+                share.forgetVolume(volume);
                 return new Outcome.Archived(target);
             } catch (FileAlreadyExistsException | DirectoryNotEmptyException raced) {
                 // someone made that name between the check and the rename: try the next one
@@ -83,7 +86,8 @@ public final class Reclaimer {
                 throw new ShareException(
                         "this platform has no openat()-style directory access; refusing to delete " + volume);
             }
-            deleteEntry(parent, dir.getFileName());
+            deleteTree(parent, dir.getFileName());
+            share.forgetVolume(volume);
             return new Outcome.Deleted();
         } catch (NoSuchFileException gone) {
             return new Outcome.AlreadyGone();
@@ -92,28 +96,96 @@ public final class Reclaimer {
         }
     }
 
+    /** Open directories kept at once while deleting; deeper subtrees are moved up to the volume's top first. */
+    static final int MAX_OPEN = 64;
+    /** Passes over one directory before giving up for now (a tenant adding files as fast as they are deleted). */
+    static final int MAX_PASSES = 1000;
+
+    private record Frame(
+            SecureDirectoryStream<Path> dir,
+            java.util.Iterator<Path> entries,
+            SecureDirectoryStream<Path> parent,
+            Path name) {}
+
     /**
-     * Deletes one entry relative to an open directory, never following a symbolic link: a link is removed as
-     * a link, and a directory swapped for a link while we work is refused by O_NOFOLLOW rather than entered.
+     * Deletes a directory tree relative to an open parent, never following a symbolic link (a link is removed as a
+     * link; a directory swapped for a link while we work is refused by O_NOFOLLOW rather than entered). Iterative,
+     * with entries streamed as they are read: memory and open files stay bounded whatever the depth and width a
+     * tenant made. A subtree deeper than {@link #MAX_OPEN} is renamed up to the top of the volume and deleted from
+     * there. Safe to interrupt at any point: a rerun deletes what is left.
      */
-    private static void deleteEntry(SecureDirectoryStream<Path> parent, Path name) throws IOException {
+    static void deleteTree(SecureDirectoryStream<Path> parent, Path name) throws IOException {
         var attrs = parent.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                 .readAttributes();
         if (!attrs.isDirectory()) {
             parent.deleteFile(name);
             return;
         }
-        try (SecureDirectoryStream<Path> dir = parent.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
-            List<Path> entries = new ArrayList<>();
-            for (Path entry : dir) entries.add(entry.getFileName());
-            for (Path entry : entries) {
+        java.util.ArrayDeque<Frame> stack = new java.util.ArrayDeque<>();
+        int passes = 0;
+        try {
+            stack.push(open(parent, name));
+            while (!stack.isEmpty()) {
+                Frame f = stack.peek();
+                if (f.entries().hasNext()) {
+                    Path entry = f.entries().next().getFileName();
+                    BasicFileAttributes a;
+                    try {
+                        a = f.dir()
+                                .getFileAttributeView(entry, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                                .readAttributes();
+                    } catch (NoSuchFileException gone) {
+                        continue;
+                    }
+                    if (!a.isDirectory()) {
+                        try {
+                            f.dir().deleteFile(entry);
+                        } catch (NoSuchFileException gone) {
+                            // deleted by an earlier, interrupted run or by the tenant: fine
+                        }
+                    } else if (stack.size() < MAX_OPEN) {
+                        try {
+                            stack.push(open(f.dir(), entry));
+                        } catch (NoSuchFileException gone) {
+                            // fine
+                        }
+                    } else {
+                        // Too deep to hold open: move it up to the top of the volume (same file system, rename is
+                        // atomic), where the top's next pass finds it.
+                        f.dir()
+                                .move(
+                                        entry,
+                                        stack.getLast().dir(),
+                                        Path.of(".nfsprov-deep-" + java.util.UUID.randomUUID()));
+                    }
+                    continue;
+                }
+                stack.pop();
+                f.dir().close();
                 try {
-                    deleteEntry(dir, entry);
-                } catch (NoSuchFileException alreadyGone) {
-                    // deleted by an earlier, interrupted run or by the tenant: fine
+                    f.parent().deleteDirectory(f.name());
+                    passes = 0;
+                } catch (NoSuchFileException gone) {
+                    // fine
+                } catch (DirectoryNotEmptyException | FileAlreadyExistsException notYet) {
+                    // entries readdir skipped while we deleted (NFS), subtrees moved up, or a tenant still writing
+                    if (++passes > MAX_PASSES) throw notYet;
+                    stack.push(open(f.parent(), f.name()));
+                }
+            }
+        } finally {
+            for (Frame f : stack) {
+                try {
+                    f.dir().close();
+                } catch (IOException ignored) {
+                    // closing a directory we read: nothing to lose
                 }
             }
         }
-        parent.deleteDirectory(name);
+    }
+
+    private static Frame open(SecureDirectoryStream<Path> parent, Path name) throws IOException {
+        SecureDirectoryStream<Path> dir = parent.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
+        return new Frame(dir, dir.iterator(), parent, name);
     }
 }

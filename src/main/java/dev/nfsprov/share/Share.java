@@ -2,12 +2,9 @@ package dev.nfsprov.share;
 
 import dev.nfsprov.pathtemplate.RelativePath;
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The NFS share as mounted in the controller. Every path it hands out was walked component by component
@@ -28,35 +25,132 @@ public final class Share {
         if (!Files.isWritable(root)) throw new ShareException("mount path " + root + " is not writable");
     }
 
+    /** Files beside each volume (in its parent) that record which PersistentVolume the directory was made for. */
+    public static final String MARKER_PREFIX = ".nfsprov.";
+
+    /** What to do when the directory a claim's path renders to exists but was not made for its volume. */
+    public enum Existing {
+        /** Refuse: it may be another claim's data (the default). */
+        REFUSE,
+        /** Take it over, as nfs-subdir does: for classes whose pattern names a claim, not a volume, on purpose. */
+        REUSE
+    }
+
     /**
-     * Creates the volume directory (and missing parents, mode 0755) and applies mode and owner.
-     * Idempotent: an existing directory gets its mode and owner set again, so a retry after a crash finishes the job.
-     * A leaf that this call made is removed again if setting its mode or owner fails.
+     * Creates the volume directory for {@code volume} (a PersistentVolume name), missing parents with mode 0755, and
+     * applies mode and owner; every step through directory handles opened from the share root without following a
+     * link (see {@link Dir}). A marker beside the directory records the volume, so a retry after a crash reuses the
+     * directory (idempotent) while another claim whose path collides with it is refused, as is a path that runs
+     * through another claim's volume, unless the class says {@link Existing#REUSE}.
      */
-    public Path createVolume(RelativePath path, DirectorySettings settings) throws ShareException {
-        Path parent = ensureParents(path);
-        Path leaf = parent.resolve(path.leaf());
-        boolean created = false;
-        try {
-            try {
-                Files.createDirectory(leaf);
-                created = true;
-            } catch (FileAlreadyExistsException e) {
-                if (!Files.isDirectory(leaf, LinkOption.NOFOLLOW_LINKS)) {
-                    throw new ShareException(path + " already exists on the share and is not a directory");
-                }
+    public Path createVolume(RelativePath path, DirectorySettings settings, String volume, Existing existing)
+            throws ShareException {
+        var segments = path.segments();
+        for (String segment : segments) {
+            if (segment.startsWith(MARKER_PREFIX)) {
+                throw new VolumeConflictException(
+                        path + ": a name starting with " + MARKER_PREFIX + " is reserved for nfsprov");
             }
-            apply(leaf, settings);
-            return leaf;
-        } catch (IOException | UnsupportedOperationException e) {
-            if (created) {
-                try {
-                    Files.deleteIfExists(leaf);
-                } catch (IOException ignored) {
-                    // the retry finds it and sets mode and owner again
+        }
+        Dir parent = null;
+        try (Dir top = Dir.open(root)) {
+            parent = top;
+            for (String segment : segments.subList(0, segments.size() - 1)) {
+                String owner = parent.readFile(marker(segment));
+                if (owner != null && existing == Existing.REFUSE) {
+                    throw new VolumeConflictException("cannot create " + path + ": " + segment
+                            + " on the way is the volume " + owner.strip() + " of another claim");
                 }
+                parent.mkdir(segment, 0755);
+                Dir next = openDir(parent, segment, path);
+                if (parent != top) parent.close();
+                parent = next;
             }
+            createLeaf(parent, path, settings, volume, existing);
+            return root.resolve(String.join("/", segments));
+        } catch (Dir.ErrnoException e) {
+            throw new ShareException("cannot create " + path + " on the share: " + e.getMessage(), e);
+        } catch (IOException e) {
             throw new ShareException("cannot create " + path + " on the share: " + ShareException.describe(e), e);
+        } finally {
+            if (parent != null) parent.close();
+        }
+    }
+
+    /**
+     * The marker is written before the directory, so that a crash between the two leaves a marker naming this volume
+     * (the retry makes the directory) and never a directory that no marker claims.
+     */
+    private static void createLeaf(
+            Dir parent, RelativePath path, DirectorySettings settings, String volume, Existing existing)
+            throws IOException, ShareException {
+        String leaf = path.leaf();
+        String marker = marker(leaf);
+        String owner = parent.readFile(marker);
+        boolean exists = exists(parent, leaf);
+        boolean ours = owner != null && owner.strip().equals(volume);
+        if (exists && !ours && existing == Existing.REFUSE) {
+            throw new VolumeConflictException(path + " already exists on the share and was not made for this claim ("
+                    + (owner == null ? "nfsprov did not make it" : "it is the volume " + owner.strip())
+                    + "); nothing was changed. Use another pathPattern, "
+                    + "or set existingDirectory: reuse on the StorageClass "
+                    + "to take existing directories over as nfs-subdir does");
+        }
+        if (!ours) {
+            if (owner != null) parent.unlink(marker); // stale (its directory is gone) or taken over on purpose
+            parent.createFile(marker, volume + "\n", 0644);
+        }
+        boolean made = parent.mkdir(leaf, 0700);
+        try (Dir dir = openDir(parent, leaf, path)) {
+            dir.chmod(settings.mode()); // fchmod: all 12 bits, no umask, and never through a link
+            if (settings.uid().isPresent() || settings.gid().isPresent()) {
+                dir.chown(settings.uid().orElse(-1), settings.gid().orElse(-1));
+            }
+        } catch (Dir.ErrnoException e) {
+            if (made) parent.removeDir(leaf);
+            throw e;
+        }
+    }
+
+    private static boolean exists(Dir parent, String name) throws Dir.ErrnoException {
+        try (Dir ignored = parent.openDir(name)) {
+            return true;
+        } catch (Dir.ErrnoException e) {
+            if (e.errno == Dir.ENOENT) return false;
+            return true; // a file or a link of that name: it exists, and is not ours to use
+        }
+    }
+
+    private static Dir openDir(Dir parent, String segment, RelativePath path)
+            throws ShareException, Dir.ErrnoException {
+        try {
+            return parent.openDir(segment);
+        } catch (Dir.ErrnoException e) {
+            if (e.errno == Dir.ELOOP || e.errno == Dir.ENOTDIR) {
+                throw new VolumeConflictException("cannot create " + path + ": " + segment
+                        + " exists and is not a directory (or is a symbolic link); refusing to follow it");
+            }
+            throw e;
+        }
+    }
+
+    /** The marker's name for a volume directory named leaf (in the same parent directory). */
+    public static String marker(String leaf) {
+        String name = MARKER_PREFIX + leaf;
+        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 255) return name;
+        return MARKER_PREFIX + "#" + Integer.toHexString(leaf.hashCode()) + "-" + leaf.length();
+    }
+
+    /** Removes the marker of a volume directory that was archived or deleted; gone already is fine. */
+    public void forgetVolume(RelativePath path) throws ShareException {
+        var segments = path.segments();
+        Path parent =
+                segments.size() == 1 ? root : existing(new RelativePath(segments.subList(0, segments.size() - 1)));
+        if (parent == null) return;
+        try {
+            Files.deleteIfExists(parent.resolve(marker(path.leaf()))); // removes a link itself, never its target
+        } catch (IOException e) {
+            throw new ShareException("cannot remove the marker of " + path + ": " + ShareException.describe(e), e);
         }
     }
 
@@ -75,36 +169,5 @@ public final class Share {
             if (!Files.exists(current, LinkOption.NOFOLLOW_LINKS)) return null;
         }
         return current;
-    }
-
-    private Path ensureParents(RelativePath path) throws ShareException {
-        Path current = root;
-        var segments = path.segments();
-        for (String segment : segments.subList(0, segments.size() - 1)) {
-            current = current.resolve(segment);
-            try {
-                Files.createDirectory(
-                        current, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-            } catch (FileAlreadyExistsException e) {
-                if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
-                    throw new ShareException("cannot create " + path + ": " + root.relativize(current)
-                            + " exists and is not a directory (or is a symbolic link)");
-                }
-            } catch (NoSuchFileException e) {
-                throw new ShareException("cannot create " + path + ": the share at " + root + " is gone", e);
-            } catch (IOException e) {
-                throw new ShareException("cannot create " + path + " on the share: " + ShareException.describe(e), e);
-            }
-        }
-        return current;
-    }
-
-    private static void apply(Path dir, DirectorySettings settings) throws IOException {
-        // "unix:mode" is chmod(2) with all 12 bits, where the POSIX view only knows rwx; the umask does not apply.
-        Files.setAttribute(dir, "unix:mode", settings.mode(), LinkOption.NOFOLLOW_LINKS);
-        if (settings.uid().isPresent())
-            Files.setAttribute(dir, "unix:uid", settings.uid().getAsInt(), LinkOption.NOFOLLOW_LINKS);
-        if (settings.gid().isPresent())
-            Files.setAttribute(dir, "unix:gid", settings.gid().getAsInt(), LinkOption.NOFOLLOW_LINKS);
     }
 }

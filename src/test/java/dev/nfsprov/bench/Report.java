@@ -28,8 +28,8 @@ final class Report {
         var out = new StringBuilder();
         out.append(String.format(
                 Locale.ROOT,
-                "nfsprov benchmark: %d claims in a burst, %d one at a time; %d cores; " + "kube-controller-manager "
-                        + "--kube-api-qps=%s " + "--kube-api-burst=%s%n",
+                "nfsprov benchmark: %d claims in a burst, %d one at a time; %d cores; kube-controller-manager "
+                        + "--kube-api-qps=%s --kube-api-burst=%s%n",
                 claims,
                 latency,
                 Runtime.getRuntime().availableProcessors(),

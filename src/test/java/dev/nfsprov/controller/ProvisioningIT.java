@@ -232,9 +232,9 @@ class ProvisioningIT {
                 () -> kube.events("typo", "ProvisioningFailed").size() == 1);
         assertThat(kube.events("typo", "ProvisioningFailed").getFirst().getMessage())
                 .isEqualTo("failed to provision volume: StorageClass parameter pathPattern "
-                        + "\"${.PVC.namspace}/${.PVC.name}\" " + "has " + "an " + "unknown " + "placeholder "
-                        + "${.PVC.namspace}; use ${.PVC.namespace}, ${.PVC.name}, " + "${.PVC.labels.KEY}, "
-                        + "${.PVC.annotations.KEY} " + "or " + "${.PV.name}");
+                        + "\"${.PVC.namspace}/${.PVC.name}\" has an unknown placeholder "
+                        + "${.PVC.namspace}; use ${.PVC.namespace}, ${.PVC.name}, ${.PVC.labels.KEY}, "
+                        + "${.PVC.annotations.KEY} or ${.PV.name}");
         // A class's parameters are immutable: fixed by re-creating it, which the controller notices without a claim
         // change.
         env.client.storage().v1().storageClasses().withName(cls).delete();

@@ -190,13 +190,13 @@ class DoctorIT {
             assertThat(out).contains("! claim " + n + "/waits: Pending: class " + n + "-wffc is WaitForFirstConsumer");
             assertThat(out)
                     .contains("✗ claim " + n + "/failed: Pending: provisioning failed: failed to provision "
-                            + "volume: " + "directory " + "path " + "\"../up\"");
+                            + "volume: directory path \"../up\"");
             assertThat(out)
                     .contains("✗ claim " + n + "/selector: Pending: claims with spec.selector are not supported");
             assertThat(out).contains("✗ claim " + n + "/block: Pending: volumeMode Block");
             assertThat(out)
                     .contains("✗ claim " + n + "/ghost: Pending, bound to PersistentVolume "
-                            + "pv-that-does-not-exist, " + "which " + "does " + "not " + "exist");
+                            + "pv-that-does-not-exist, which does not exist");
             assertThat(out).contains("✗ default StorageClass: none");
             assertThat(out).contains("✓ Kubernetes API: v1.35.4").contains("✓ permissions");
             assertThat(out).contains("✓ StorageClass " + n + "-bad: provisioner " + provisioner + ", parameters valid");

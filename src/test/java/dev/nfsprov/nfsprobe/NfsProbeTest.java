@@ -16,8 +16,7 @@ class NfsProbeTest {
     void emptyCompoundAtMinorVersionOne() {
         // tag "nfsprov-doctor" (14 bytes + 2 pad), minorversion 1, zero operations
         assertThat(NfsProbe.compoundArgs(1, new Xdr.Writer().u32(0).bytes()))
-                .isEqualTo(HexFormat.of()
-                        .parseHex("0000000e" + "6e667370726f762d646f63746f72" + "0000" + "00000001" + "00000000"));
+                .isEqualTo(HexFormat.of().parseHex("0000000e6e667370726f762d646f63746f7200000000000100000000"));
     }
 
     @Test

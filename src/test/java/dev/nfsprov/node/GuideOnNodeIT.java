@@ -315,7 +315,7 @@ class GuideOnNodeIT {
         var refused = Helm.result(node, upgradeArgs("--set", "storageClass.archiveOnDelete=false"));
         assertThat(refused.exitCode()).isNotZero();
         assertThat(refused.stderr())
-                .contains("StorageClass nfs cannot change in place (parameters map[archiveOnDelete:true] " + "-> "
+                .contains("StorageClass nfs cannot change in place (parameters map[archiveOnDelete:true] -> "
                         + "map[archiveOnDelete:false])")
                 .contains("kubectl delete storageclass nfs");
         client.storage().v1().storageClasses().withName("nfs").delete();

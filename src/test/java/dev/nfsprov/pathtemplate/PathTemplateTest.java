@@ -67,11 +67,15 @@ class PathTemplateTest {
     @Test
     void emptyOrMissingLabelIsRefusedNotCollapsed() {
         var t = PathTemplate.parse("${.PVC.labels.team}/${.PVC.name}");
-        assertThatThrownBy(() -> t.render(claim(Map.of(), Map.of()))).hasMessageContaining("absolute");
+        // Missing is an error of its own: rendered as "" every unlabelled claim would share one directory.
+        assertThatThrownBy(() -> t.render(claim(Map.of(), Map.of())))
+                .hasMessage("the claim has no label \"team\", which the StorageClass's pathPattern uses");
         var u = PathTemplate.parse("x/${.PVC.labels.team}/${.PVC.name}");
         assertThatThrownBy(() -> u.render(claim(Map.of("team", ""), Map.of()))).hasMessageContaining("empty segment");
-        assertThatThrownBy(() -> PathTemplate.parse("${.PVC.labels.team}").render(claim(Map.of(), Map.of())))
+        assertThatThrownBy(() -> PathTemplate.parse("${.PVC.labels.team}").render(claim(Map.of("team", ""), Map.of())))
                 .hasMessageContaining("is empty");
+        assertThatThrownBy(() -> PathTemplate.parse("${.PVC.annotations.dir}").render(claim(Map.of(), Map.of())))
+                .hasMessage("the claim has no annotation \"dir\", which the StorageClass's pathPattern uses");
     }
 
     @Test

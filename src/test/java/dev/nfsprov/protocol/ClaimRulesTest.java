@@ -130,8 +130,8 @@ class ClaimRulesTest {
                                 .endSpec(),
                         NFS,
                         new ClaimVerdict.Reject("claims with spec.selector are not supported: nfsprov creates a new "
-                                + "volume " + "for " + "every " + "claim; "
-                                + "remove the selector, or bind the claim to an existing " + "PersistentVolume " + "by "
+                                + "volume for every claim; "
+                                + "remove the selector, or bind the claim to an existing PersistentVolume by "
                                 + "name")),
                 new Case(
                         "block",
@@ -139,6 +139,18 @@ class ClaimRulesTest {
                         NFS,
                         new ClaimVerdict.Reject(
                                 "volumeMode Block is not supported: an NFS share provides Filesystem volumes only")),
+                new Case(
+                        "a clone (dataSource)",
+                        b -> b.editSpec()
+                                .withNewDataSource()
+                                .withKind("PersistentVolumeClaim")
+                                .withName("src")
+                                .endDataSource()
+                                .endSpec(),
+                        NFS,
+                        new ClaimVerdict.Reject("claims with a dataSource (a clone or a snapshot) are not supported: "
+                                + "nfsprov would give the claim an empty volume; remove dataSource to get an empty one "
+                                + "knowingly")),
                 new Case(
                         "no request",
                         b -> b.editSpec().withResources(null).endSpec(),

@@ -59,15 +59,24 @@ class VolumeRulesTest {
     static Stream<Case> cases() {
         return Stream.of(
                 new Case(
-                        "released, class archives",
+                        "the decision recorded at provisioning wins over the class as it is now",
                         v -> v,
                         cls(ME, Map.of("archiveOnDelete", "true")),
-                        new VolumeVerdict.Reclaim(OnDelete.ARCHIVE)),
+                        new VolumeVerdict.Reclaim(OnDelete.DELETE)),
                 new Case(
-                        "released, onDelete wins over archiveOnDelete",
-                        v -> v,
+                        "no record (nfs-subdir's): the class decides, onDelete over archiveOnDelete",
+                        v -> v.editMetadata()
+                                .withAnnotations(Map.of(Names.ANN_PROVISIONED_BY, ME))
+                                .endMetadata(),
                         cls(ME, Map.of("archiveOnDelete", "true", "onDelete", "retain")),
                         new VolumeVerdict.Reclaim(OnDelete.RETAIN)),
+                new Case(
+                        "no record: the class's archiveOnDelete false deletes",
+                        v -> v.editMetadata()
+                                .withAnnotations(Map.of(Names.ANN_PROVISIONED_BY, ME))
+                                .endMetadata(),
+                        cls(ME, Map.of("archiveOnDelete", "false")),
+                        new VolumeVerdict.Reclaim(OnDelete.DELETE)),
                 new Case(
                         "released, class gone: the remembered decision",
                         v -> v,
@@ -108,8 +117,10 @@ class VolumeRulesTest {
                         null,
                         new VolumeVerdict.Keep("reclaim policy Retain: the data is the administrator's to handle")),
                 new Case(
-                        "invalid onDelete in the class",
-                        v -> v,
+                        "no record and an invalid onDelete in the class",
+                        v -> v.editMetadata()
+                                .withAnnotations(Map.of(Names.ANN_PROVISIONED_BY, ME))
+                                .endMetadata(),
                         cls(ME, Map.of("onDelete", "shred")),
                         new VolumeVerdict.Reject(
                                 "StorageClass parameter onDelete=\"shred\" is not one of delete, retain, archive")));

@@ -19,7 +19,12 @@ class ReclaimerTest {
     Path root;
 
     private Path volume(String path) throws Exception {
-        Path dir = new Share(root).createVolume(RelativePath.of(path), DirectorySettings.DEFAULT);
+        Path dir = new Share(root)
+                .createVolume(
+                        RelativePath.of(path),
+                        DirectorySettings.DEFAULT,
+                        "pv-" + path.hashCode(),
+                        Share.Existing.REFUSE);
         Files.createDirectories(dir.resolve("sub/deeper"));
         Files.writeString(dir.resolve("sub/deeper/file"), "data");
         return dir;
@@ -106,5 +111,38 @@ class ReclaimerTest {
                 .hasMessageContaining("onDelete=\"shred\"");
         assertThatThrownBy(() -> OnDelete.fromParameters(Map.of("archiveOnDelete", "maybe")))
                 .hasMessageContaining("archiveOnDelete");
+    }
+
+    /** A chain of directories made relative to each other (deeper than PATH_MAX allows as one path). */
+    private static void chain(Path top, int depth) throws Exception {
+        var p = new ProcessBuilder(
+                        "python3",
+                        "-c",
+                        "import os,sys\nos.chdir(sys.argv[1])\nfor i in range(int(sys.argv[2])):\n"
+                                + "    os.mkdir('d'); os.chdir('d')\nopen('leaf','w').write('x')",
+                        top.toString(),
+                        String.valueOf(depth))
+                .inheritIO()
+                .start();
+        assertThat(p.waitFor()).as("python3 made the chain").isZero();
+    }
+
+    @Test
+    void aTenantsDeepChainIsDeletedWithoutOverflowingTheStack() throws Exception {
+        Path dir = volume("ns-deep-pvc-1");
+        chain(dir, 20_000); // the recursive walk overflowed at about 900 levels with the launcher's -Xss256k
+        assertThat(reclaimer().reclaim(RelativePath.of("ns-deep-pvc-1"), OnDelete.DELETE))
+                .isInstanceOf(Reclaimer.Outcome.Deleted.class);
+        assertThat(dir).doesNotExist();
+        assertThat(root).isEmptyDirectory();
+    }
+
+    @Test
+    void aWideDirectoryIsStreamedNotListedIntoMemory() throws Exception {
+        Path dir = volume("ns-wide-pvc-1");
+        for (int i = 0; i < 20_000; i++) Files.createFile(dir.resolve("f-" + "x".repeat(100) + i));
+        assertThat(reclaimer().reclaim(RelativePath.of("ns-wide-pvc-1"), OnDelete.DELETE))
+                .isInstanceOf(Reclaimer.Outcome.Deleted.class);
+        assertThat(dir).doesNotExist();
     }
 }

@@ -20,51 +20,136 @@ class ShareTest {
         return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
     }
 
+    private static final Share.Existing REFUSE = Share.Existing.REFUSE;
+
+    private Path create(Share share, String path, DirectorySettings settings, String volume) throws ShareException {
+        return share.createVolume(RelativePath.of(path), settings, volume, REFUSE);
+    }
+
     @Test
     void createsVolumeWithModeAndOwnerIdempotently() throws Exception {
         var share = new Share(root);
         var settings = new DirectorySettings(02770, OptionalInt.of(1001), OptionalInt.of(2002));
-        Path dir = share.createVolume(RelativePath.of("ns/claim/pvc-1"), settings);
+        Path dir = create(share, "ns/claim/pvc-1", settings, "pvc-1");
         assertThat(dir).isEqualTo(root.resolve("ns/claim/pvc-1")).isDirectory();
         assertThat(mode(dir)).isEqualTo(02770);
         assertThat(Files.getAttribute(dir, "unix:uid")).isEqualTo(1001);
         assertThat(Files.getAttribute(dir, "unix:gid")).isEqualTo(2002);
         assertThat(mode(root.resolve("ns"))).isEqualTo(0755);
+        assertThat(root.resolve("ns/claim/.nfsprov.pvc-1")).hasContent("pvc-1\n");
 
         Files.writeString(dir.resolve("data"), "kept");
         Files.setAttribute(dir, "unix:mode", 0700);
-        assertThat(share.createVolume(RelativePath.of("ns/claim/pvc-1"), settings))
-                .isEqualTo(dir);
+        assertThat(create(share, "ns/claim/pvc-1", settings, "pvc-1")).isEqualTo(dir);
         assertThat(mode(dir)).as("a retry finishes the mode").isEqualTo(02770);
         assertThat(dir.resolve("data")).hasContent("kept");
+        assertThat(dir).as("nothing of nfsprov's inside the volume").isDirectoryContaining(p -> true);
+        try (var inside = Files.list(dir)) {
+            assertThat(inside.map(p -> p.getFileName().toString()).toList()).containsExactly("data");
+        }
     }
 
     @Test
     void defaultModeIsWorldWritableRegardlessOfUmask() throws Exception {
-        Path dir = new Share(root).createVolume(RelativePath.of("v"), DirectorySettings.DEFAULT);
+        Path dir = create(new Share(root), "v", DirectorySettings.DEFAULT, "pvc-v");
         assertThat(mode(dir)).isEqualTo(0777);
+    }
+
+    @Test
+    void aCollidingPathOfAnotherVolumeIsRefusedAndLeftAsItWas() throws Exception {
+        var share = new Share(root);
+        // namespace team-a claim db and namespace team claim a-db render to the same ${namespace}-${name}
+        Path dir = create(
+                share, "team-a-db", new DirectorySettings(0700, OptionalInt.of(1000), OptionalInt.empty()), "pvc-a");
+        Files.writeString(dir.resolve("secret"), "a's data");
+        assertThatThrownBy(() -> create(
+                        share,
+                        "team-a-db",
+                        new DirectorySettings(0777, OptionalInt.of(2000), OptionalInt.empty()),
+                        "pvc-b"))
+                .isInstanceOf(ShareException.class)
+                .hasMessage("team-a-db already exists on the share and was not made for this claim "
+                        + "(it is the volume pvc-a); "
+                        + "nothing was changed. Use another pathPattern, or set existingDirectory: reuse "
+                        + "on the StorageClass to "
+                        + "take existing directories over as nfs-subdir does");
+        assertThat(mode(dir)).isEqualTo(0700);
+        assertThat(Files.getAttribute(dir, "unix:uid")).isEqualTo(1000);
+        assertThat(root.resolve(".nfsprov.team-a-db")).hasContent("pvc-a\n");
+    }
+
+    @Test
+    void aDirectoryNfsprovDidNotMakeIsRefusedUnlessTheClassReusesThem() throws Exception {
+        var share = new Share(root);
+        Files.createDirectories(root.resolve("archived-ns-db-pvc-1"));
+        assertThatThrownBy(() -> create(share, "archived-ns-db-pvc-1", DirectorySettings.DEFAULT, "pvc-2"))
+                .hasMessageContaining("(nfsprov did not make it)");
+        // nfs-subdir's behaviour, for a class that asks for it: the same claim re-created finds its data
+        Files.createDirectories(root.resolve("ns/db"));
+        Files.writeString(root.resolve("ns/db/data"), "kept");
+        Path dir =
+                share.createVolume(RelativePath.of("ns/db"), DirectorySettings.DEFAULT, "pvc-3", Share.Existing.REUSE);
+        assertThat(dir.resolve("data")).hasContent("kept");
+        assertThat(root.resolve("ns/.nfsprov.db")).hasContent("pvc-3\n");
+    }
+
+    @Test
+    void aPathThroughAnotherClaimsVolumeIsRefused() throws Exception {
+        var share = new Share(root);
+        create(share, "ns/tenant-a", DirectorySettings.DEFAULT, "pvc-a");
+        assertThatThrownBy(() -> create(share, "ns/tenant-a/inner", DirectorySettings.DEFAULT, "pvc-b"))
+                .hasMessage(
+                        "cannot create ns/tenant-a/inner: tenant-a on the way is the volume pvc-a of another claim");
+        assertThat(root.resolve("ns/tenant-a")).isEmptyDirectory();
+    }
+
+    @Test
+    void aCrashBetweenMarkerAndDirectoryIsFinishedByTheRetry() throws Exception {
+        Files.writeString(root.resolve(".nfsprov.v"), "pvc-v\n"); // the marker is written first
+        Path dir = create(new Share(root), "v", DirectorySettings.DEFAULT, "pvc-v");
+        assertThat(dir).isDirectory();
+    }
+
+    @Test
+    void aStaleMarkerOfAVolumeWhoseDirectoryIsGoneIsReplaced() throws Exception {
+        Files.writeString(root.resolve(".nfsprov.v"), "pvc-old\n");
+        create(new Share(root), "v", DirectorySettings.DEFAULT, "pvc-new");
+        assertThat(root.resolve(".nfsprov.v")).hasContent("pvc-new\n");
     }
 
     @Test
     void refusesToCreateThroughASymlinkedParent(@TempDir Path outside) throws Exception {
         Files.createSymbolicLink(root.resolve("ns"), outside);
         var share = new Share(root);
-        assertThatThrownBy(() -> share.createVolume(RelativePath.of("ns/pvc-1"), DirectorySettings.DEFAULT))
+        assertThatThrownBy(() -> create(share, "ns/pvc-1", DirectorySettings.DEFAULT, "pvc-1"))
                 .isInstanceOf(ShareException.class)
                 .hasMessageContaining("symbolic link");
         assertThat(outside).isEmptyDirectory();
     }
 
     @Test
-    void refusesWhenTheLeafIsAFileOrALink(@TempDir Path outside) throws Exception {
+    void aSymlinkedLeafIsNeitherFollowedNorChmodded(@TempDir Path outside) throws Exception {
+        Files.setAttribute(outside, "unix:mode", 0700);
         Files.writeString(root.resolve("file"), "x");
         Files.createSymbolicLink(root.resolve("link"), outside);
         var share = new Share(root);
-        assertThatThrownBy(() -> share.createVolume(RelativePath.of("file"), DirectorySettings.DEFAULT))
-                .hasMessageContaining("not a directory");
-        assertThatThrownBy(() -> share.createVolume(RelativePath.of("link"), DirectorySettings.DEFAULT))
-                .hasMessageContaining("not a directory");
-        assertThat(mode(outside)).isNotEqualTo(0777);
+        assertThatThrownBy(() -> create(share, "file", DirectorySettings.DEFAULT, "pvc-1"))
+                .hasMessageContaining("was not made for this claim");
+        assertThatThrownBy(() -> create(share, "link", DirectorySettings.DEFAULT, "pvc-2"))
+                .hasMessageContaining("was not made for this claim");
+        // even a class that reuses directories never goes through the link (Temurin 25's setAttribute would: fchmod
+        // cannot)
+        assertThatThrownBy(() -> share.createVolume(
+                        RelativePath.of("link"), DirectorySettings.DEFAULT, "pvc-3", Share.Existing.REUSE))
+                .hasMessageContaining("symbolic link");
+        assertThat(mode(outside)).isEqualTo(0700);
+        assertThat(outside).isEmptyDirectory();
+    }
+
+    @Test
+    void namesReservedForMarkersAreRefused() {
+        assertThatThrownBy(() -> create(new Share(root), "ns/.nfsprov.db", DirectorySettings.DEFAULT, "pvc-1"))
+                .hasMessageContaining("reserved for nfsprov");
     }
 
     @Test
@@ -82,8 +167,8 @@ class ShareTest {
         assertThat(s.gid()).isEmpty();
         assertThatThrownBy(() ->
                         DirectorySettings.DEFAULT.with("rwx", null, null, "annotation k8s-sigs.io/nfs-directory-mode"))
-                .hasMessage("annotation k8s-sigs.io/nfs-directory-mode mode \"rwx\" is not an octal file " + "mode "
-                        + "such " + "as " + "0777 " + "or " + "0750");
+                .hasMessage("annotation k8s-sigs.io/nfs-directory-mode mode \"rwx\" is not an octal file mode "
+                        + "such as 0777 or 0750");
         assertThatThrownBy(() -> DirectorySettings.DEFAULT.with(null, "-1", null, "NFS_DEFAULT_UID"))
                 .hasMessageContaining("uid \"-1\"");
         assertThatThrownBy(() -> DirectorySettings.DEFAULT.with(null, null, "99999999999", "x"))

@@ -65,9 +65,9 @@ public final class NodeEnvironment {
                 env,
                 List.of(repo.resolve("scripts/dev-cluster").toString(), "up", "--node"),
                 "scripts/dev-cluster up --node failed: it needs containerd, containernetworking-plugins, "
-                        + "iptables, " + "umoci "
+                        + "iptables, umoci "
                         + "(apt-get install -y containerd containernetworking-plugins iptables umoci "
-                        + "libseccomp-dev); " + "logs " + "in "
+                        + "libseccomp-dev); logs in "
                         + state);
         String image = lastLine(Commands.runOrFail(
                 env,

@@ -93,8 +93,8 @@ public final class TestEnvironment {
         var nfs = Commands.runOrFail(
                 env,
                 List.of(REPO.resolve("scripts/dev-nfs").toString(), "up"),
-                "scripts/dev-nfs up failed; install the NFS server and client: apt-get install -y " + "nfs-ganesha "
-                        + "nfs-ganesha-vfs " + "libnfs-utils");
+                "scripts/dev-nfs up failed; install the NFS server and client: apt-get install -y nfs-ganesha "
+                        + "nfs-ganesha-vfs libnfs-utils");
         Map<String, String> vars = new HashMap<>();
         for (String line : (cluster + "\n" + nfs).split("\n")) {
             int eq = line.indexOf('=');
