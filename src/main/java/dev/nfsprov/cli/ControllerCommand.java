@@ -105,7 +105,7 @@ final class ControllerCommand implements Callable<Integer> {
             throw new UserError("--log-format must be text or json, not \"" + logFormat + "\"");
         Logging.configure(logFormat, logLevel);
         ProvisionerSettings settings = settings();
-        var client = KubeClients.create(kubeconfig);
+        var client = KubeClients.create(kubeconfig, false);
         var app = new ProvisionerApp(settings, client);
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {

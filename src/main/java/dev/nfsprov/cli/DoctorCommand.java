@@ -79,7 +79,7 @@ final class DoctorCommand implements Callable<Integer> {
         String server = nfsServer;
         String path = nfsPath;
         if (!"nfs".equals(only)) {
-            try (var client = KubeClients.create(kubeconfig)) {
+            try (var client = KubeClients.create(kubeconfig, true)) {
                 var cluster = new ClusterChecks(client, KubeClients.source(kubeconfig));
                 if (cluster.run(namespace, report)
                         && server == null

@@ -11,7 +11,8 @@ import java.nio.file.Path;
 final class KubeClients {
     private KubeClients() {}
 
-    static KubernetesClient create(Path kubeconfig) {
+    /** interactive: a command a person waits for (doctor, rebind), which should fail fast rather than retry. */
+    static KubernetesClient create(Path kubeconfig, boolean interactive) {
         Config config;
         if (kubeconfig == null) {
             config = Config.autoConfigure(null);
@@ -25,6 +26,8 @@ final class KubeClients {
                 throw new UserError("cannot read kubeconfig " + kubeconfig + ": " + e.getMessage());
             }
         }
+        // A person waits at the terminal: say what is wrong at once rather than after ten retries with backoff.
+        if (interactive) config.setRequestRetryBackoffLimit(1);
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 

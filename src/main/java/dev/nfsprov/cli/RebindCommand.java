@@ -91,7 +91,7 @@ final class RebindCommand implements Callable<Integer> {
         if (!claims.isEmpty() && namespace == null) throw new UserError("naming claims needs -n NAMESPACE");
         var wait = KubeClients.duration(timeout, "--timeout");
         PrintWriter progress = output.equals("json") ? new PrintWriter(PrintWriter.nullWriter()) : out;
-        try (var client = KubeClients.create(kubeconfig)) {
+        try (var client = KubeClients.create(kubeconfig, true)) {
             List<Row> rows;
             if (restore != null) {
                 if (!java.nio.file.Files.isDirectory(restore))

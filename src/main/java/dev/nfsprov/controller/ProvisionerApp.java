@@ -3,7 +3,6 @@ package dev.nfsprov.controller;
 import dev.nfsprov.protocol.Names;
 import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.share.Share;
-import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -79,7 +78,8 @@ public final class ProvisionerApp implements AutoCloseable {
                 c -> c.withName("claims")
                         .withGenerationAware(false)
                         .withRetry(retry())
-                        .withItemStore(new TrimmedItemStore<>(claims::wanted, PersistentVolumeClaim::new))
+                        .withItemStore(new TrimmedItemStore<>(
+                                claims::wanted, claim -> TrimmedItemStore.identity(claim, new PersistentVolumeClaim())))
                         .withInformerListLimit(LIST_PAGE)
                         .withGenericFilter(claims::wanted));
         var pvs = new VolumeReconciler(wiring);
@@ -88,7 +88,7 @@ public final class ProvisionerApp implements AutoCloseable {
                 c -> c.withName("volumes")
                         .withGenerationAware(false)
                         .withRetry(retry())
-                        .withItemStore(new TrimmedItemStore<>(pvs::ours, PersistentVolume::new))
+                        .withItemStore(new TrimmedItemStore<>(pvs::ours, VolumeReconciler::stub))
                         .withInformerListLimit(LIST_PAGE)
                         .withFinalizer(Names.FINALIZER)
                         .withGenericFilter(pvs::ours));

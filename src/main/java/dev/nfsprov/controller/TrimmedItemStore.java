@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The informer cache of claims or volumes: the full object (less metadata.managedFields, which the controller never
@@ -17,12 +17,13 @@ import java.util.function.Supplier;
  */
 final class TrimmedItemStore<V extends HasMetadata> extends BasicItemStore<V> {
     private final Predicate<V> ours;
-    private final Supplier<V> empty;
+    private final UnaryOperator<V> stub;
 
-    TrimmedItemStore(Predicate<V> ours, Supplier<V> empty) {
+    /** stub makes what is kept of an object that is not ours; {@link #identity} keeps its metadata's identity. */
+    TrimmedItemStore(Predicate<V> ours, UnaryOperator<V> stub) {
         super(Cache::metaNamespaceKeyFunc);
         this.ours = ours;
-        this.empty = empty;
+        this.stub = stub;
     }
 
     @Override
@@ -31,19 +32,19 @@ final class TrimmedItemStore<V extends HasMetadata> extends BasicItemStore<V> {
             item.getMetadata().setManagedFields(null);
             return super.put(key, item);
         }
-        return super.put(key, identityOf(item));
+        return super.put(key, stub.apply(item));
     }
 
-    private V identityOf(V item) {
+    /** The object's name, namespace, uid, resourceVersion and deletion time, on an empty object of its kind. */
+    static <V extends HasMetadata> V identity(V item, V empty) {
         ObjectMeta m = item.getMetadata();
-        V stub = empty.get();
-        stub.setMetadata(new ObjectMetaBuilder()
+        empty.setMetadata(new ObjectMetaBuilder()
                 .withName(m.getName())
                 .withNamespace(m.getNamespace())
                 .withUid(m.getUid())
                 .withResourceVersion(m.getResourceVersion())
                 .withDeletionTimestamp(m.getDeletionTimestamp())
                 .build());
-        return stub;
+        return empty;
     }
 }

@@ -5,10 +5,12 @@ import dev.nfsprov.logging.Fields;
 import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.protocol.VolumeRules;
 import dev.nfsprov.protocol.VolumeVerdict;
+import dev.nfsprov.provision.ShareLocation;
 import dev.nfsprov.reclaim.OnDelete;
 import dev.nfsprov.reclaim.Reclaimer;
 import dev.nfsprov.share.ShareException;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeSpecBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -16,6 +18,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -41,8 +44,8 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
 
     @Override
     public UpdateControl<PersistentVolume> reconcile(PersistentVolume volume, Context<PersistentVolume> context) {
-        var verdict = verdict(volume);
-        if (verdict instanceof VolumeVerdict.Reclaim) {
+        var verdict = verdict(volume, context);
+        if (verdict instanceof VolumeVerdict.Reclaim || verdict instanceof VolumeVerdict.Spare) {
             w.client()
                     .persistentVolumes()
                     .withName(volume.getMetadata().getName())
@@ -60,10 +63,21 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
         String className = volume.getSpec().getStorageClassName() == null
                 ? ""
                 : volume.getSpec().getStorageClassName();
-        return switch (verdict(volume)) {
+        return switch (verdict(volume, context)) {
             case VolumeVerdict.Keep keep -> {
                 Fields.of("volume", name, "storageClass", className, "reason", keep.reason())
                         .log(LOG, Level.INFO, "volume deleted; directory kept");
+                yield DeleteControl.defaultDelete();
+            }
+            case VolumeVerdict.Spare spare -> {
+                w.events()
+                        .post(
+                                volume,
+                                Events.WARNING,
+                                "ReclaimSkipped",
+                                "the directory is not reclaimed: " + spare.reason());
+                Fields.of("volume", name, "storageClass", className, "reason", spare.reason())
+                        .log(LOG, Level.WARNING, "reclaim skipped; directory left");
                 yield DeleteControl.defaultDelete();
             }
             case VolumeVerdict.Wait wait -> DeleteControl.noFinalizerRemoval(); // still in use
@@ -99,12 +113,45 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
         }
     }
 
-    private VolumeVerdict verdict(PersistentVolume volume) {
+    private VolumeVerdict verdict(PersistentVolume volume, Context<PersistentVolume> context) {
         String className = volume.getSpec().getStorageClassName();
         StorageClass storageClass = className == null || className.isEmpty()
                 ? null
                 : w.storageClasses().get(className);
-        return VolumeRules.decide(volume, storageClass, w.provisionerName());
+        return VolumeRules.decide(volume, storageClass, w.provisionerName(), sharing(volume, context));
+    }
+
+    /** Other PersistentVolumes, ours or not, whose spec.nfs names this volume's directory (the cache keeps spec.nfs). */
+    private static List<String> sharing(PersistentVolume volume, Context<PersistentVolume> context) {
+        var nfs = volume.getSpec().getNfs();
+        if (nfs == null) return List.of();
+        String name = volume.getMetadata().getName();
+        return context.getPrimaryCache()
+                .list(other -> !name.equals(other.getMetadata().getName())
+                        && other.getSpec() != null
+                        && other.getSpec().getNfs() != null
+                        && ShareLocation.sameServer(
+                                nfs.getServer(), other.getSpec().getNfs().getServer())
+                        && ShareLocation.samePath(
+                                nfs.getPath(), other.getSpec().getNfs().getPath()))
+                .map(other -> other.getMetadata().getName())
+                .sorted()
+                .toList();
+    }
+
+    /** What the cache keeps of a volume that is not ours: its identity and its NFS source. */
+    static PersistentVolume stub(PersistentVolume volume) {
+        var stub = TrimmedItemStore.identity(volume, new PersistentVolume());
+        var nfs = volume.getSpec() == null ? null : volume.getSpec().getNfs();
+        if (nfs != null) {
+            stub.setSpec(new PersistentVolumeSpecBuilder()
+                    .withNewNfs()
+                    .withServer(nfs.getServer())
+                    .withPath(nfs.getPath())
+                    .endNfs()
+                    .build());
+        }
+        return stub;
     }
 
     private DeleteControl failed(PersistentVolume volume, String className, String why) throws ReclaimFailure {

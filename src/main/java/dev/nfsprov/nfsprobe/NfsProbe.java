@@ -98,6 +98,8 @@ public final class NfsProbe {
         if (getport.outcome() != Rpc.Outcome.SUCCESS) return Optional.empty();
         long mountPort = getport.results().u32();
         if (mountPort == 0) return Optional.empty();
+        if (mountPort > 65535)
+            throw new RpcException("the portmapper gave MOUNT port " + mountPort + ", which is not a port");
         var reply = new RpcClient(host, (int) mountPort, timeout).call(MOUNT, 3, 5, false, new byte[0]);
         if (reply.outcome() != Rpc.Outcome.SUCCESS)
             throw new RpcException("MOUNT EXPORT was not accepted: " + reply.outcome());

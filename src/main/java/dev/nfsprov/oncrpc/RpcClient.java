@@ -11,11 +11,15 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** One ONC RPC call over TCP, bounded in time: connecting, sending and reading all share one deadline. */
+/**
+ * One ONC RPC call over TCP, bounded in time and size: connecting, sending and reading all share one deadline (a
+ * server trickling empty fragments cannot hold a probe past it), and the reply's fragments together stay under
+ * {@link #MAX_REPLY} bytes, counted without overflow.
+ */
 public final class RpcClient {
 
     private static final AtomicLong XID = new AtomicLong(System.nanoTime() & 0xffffffL);
-    private static final int MAX_REPLY = 1 << 20;
+    static final int MAX_REPLY = 1 << 20;
 
     private final String host;
     private final int port;
@@ -30,7 +34,8 @@ public final class RpcClient {
     public Rpc.Reply call(long program, long version, long procedure, boolean authSys, byte[] args)
             throws RpcException {
         long xid = XID.incrementAndGet() & 0xffffffffL;
-        int millis = (int) Math.max(1, timeout.toMillis());
+        int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        long deadline = System.nanoTime() + timeout.toNanos();
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(host, port), millis);
             s.setSoTimeout(millis);
@@ -40,12 +45,16 @@ public final class RpcClient {
             var message = new ByteArrayOutputStream();
             boolean last = false;
             while (!last) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) throw new SocketTimeoutException();
+                s.setSoTimeout((int) Math.min(left, Integer.MAX_VALUE));
                 long mark = in.readInt() & 0xffffffffL;
                 last = (mark & 0x80000000L) != 0;
-                int len = (int) (mark & 0x7fffffffL);
-                if (message.size() + len > MAX_REPLY)
-                    throw new RpcException("reply larger than " + MAX_REPLY + " bytes");
-                message.writeBytes(in.readNBytes(len));
+                long len = mark & 0x7fffffffL;
+                if ((long) message.size() + len > MAX_REPLY) {
+                    throw new RpcException("reply larger than " + MAX_REPLY + " bytes from " + host + ":" + port);
+                }
+                message.writeBytes(in.readNBytes((int) len));
             }
             Rpc.Reply reply = Rpc.parseReply(message.toByteArray());
             if (reply.xid() != xid) throw new RpcException("reply for another call (xid " + reply.xid() + ")");

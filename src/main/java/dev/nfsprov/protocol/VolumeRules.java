@@ -4,6 +4,7 @@ import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.reclaim.OnDelete;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import java.util.List;
 import java.util.Map;
 
 /** The provisioner's decisions about its volumes, each with a reason. */
@@ -16,8 +17,13 @@ public final class VolumeRules {
         return a != null && provisioner.equals(a.get(Names.ANN_PROVISIONED_BY));
     }
 
-    /** The verdict for a volume whose class (null if it is gone) is {@code storageClass}. */
-    public static VolumeVerdict decide(PersistentVolume volume, StorageClass storageClass, String provisioner) {
+    /**
+     * The verdict for a volume whose class (null if it is gone) is {@code storageClass}; {@code sharing} names other
+     * PersistentVolumes whose nfs server and path are this volume's (a static PV copied from this one, a claim
+     * re-created under a reusable pattern): their data is never reclaimed from under them.
+     */
+    public static VolumeVerdict decide(
+            PersistentVolume volume, StorageClass storageClass, String provisioner, List<String> sharing) {
         String policy = volume.getSpec().getPersistentVolumeReclaimPolicy();
         if (!"Delete".equals(policy)) {
             return new VolumeVerdict.Keep("reclaim policy " + policy + ": the data is the administrator's to handle");
@@ -27,6 +33,10 @@ public final class VolumeRules {
             return new VolumeVerdict.Wait("it is still Bound; it is reclaimed once its claim is gone");
         if (!"Released".equals(phase) && !"Failed".equals(phase)) {
             return new VolumeVerdict.Keep("it was never bound (" + phase + "); its directory is kept");
+        }
+        if (!sharing.isEmpty()) {
+            return new VolumeVerdict.Spare("PersistentVolume " + String.join(", ", sharing)
+                    + " names the same directory; its data is left for it");
         }
         try {
             return new VolumeVerdict.Reclaim(onDelete(volume, storageClass, provisioner));

@@ -7,6 +7,9 @@ public sealed interface VolumeVerdict {
     /** Its claim is gone and its policy is Delete: archive, delete or retain its directory as decided. */
     record Reclaim(OnDelete onDelete) implements VolumeVerdict {}
 
+    /** Its claim is gone and its policy is Delete, but another volume uses the directory: delete the PV object only. */
+    record Spare(String reason) implements VolumeVerdict {}
+
     /** Leave its directory alone for good. */
     record Keep(String reason) implements VolumeVerdict {}
 

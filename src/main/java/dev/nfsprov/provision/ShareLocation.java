@@ -21,6 +21,20 @@ public record ShareLocation(String server, String exportPath) {
                 : exportPath;
     }
 
+    public static boolean sameServer(String a, String b) {
+        return a != null && b != null && host(a).equals(host(b));
+    }
+
+    /** The same directory: paths equal but for repeated or trailing slashes. */
+    public static boolean samePath(String a, String b) {
+        return a != null && b != null && normal(a).equals(normal(b));
+    }
+
+    private static String normal(String path) {
+        String p = path.replaceAll("/+", "/");
+        return p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+    }
+
     /** A server name as DNS and IP compare it: case-insensitive, without a trailing dot or IPv6 brackets. */
     static String host(String server) {
         String h = server.strip().toLowerCase(java.util.Locale.ROOT);

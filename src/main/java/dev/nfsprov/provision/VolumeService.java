@@ -23,6 +23,18 @@ public final class VolumeService {
     public static final String PARAM_PATH_PATTERN = "pathPattern";
     /** refuse (default) or reuse: what to do with a directory that exists but was not made for the new volume. */
     public static final String PARAM_EXISTING_DIRECTORY = "existingDirectory";
+    /** What the claim annotations may set: off, mode (default: permission bits), owner (+ uid/gid), any. */
+    public static final String PARAM_DIRECTORY_ANNOTATIONS = "directoryAnnotations";
+    /** For directoryAnnotations: owner, the uids and gids a claim may choose: "MIN-MAX", default 1-2147483647. */
+    public static final String PARAM_DIRECTORY_ID_RANGE = "directoryIdRange";
+
+    /** How far a claim's annotations may set its directory's mode and owner. */
+    enum AnnotationPolicy {
+        OFF,
+        MODE,
+        OWNER,
+        ANY
+    }
 
     public static final String ANN_MODE = "k8s-sigs.io/nfs-directory-mode";
     public static final String ANN_UID = "k8s-sigs.io/nfs-directory-uid";
@@ -68,7 +80,12 @@ public final class VolumeService {
 
     /** Every StorageClass parameter nfsprov reads; any other is a typo (or meant for another provisioner). */
     public static final java.util.List<String> PARAMETERS = java.util.List.of(
-            PARAM_PATH_PATTERN, OnDelete.PARAM_ON_DELETE, OnDelete.PARAM_ARCHIVE_ON_DELETE, PARAM_EXISTING_DIRECTORY);
+            PARAM_PATH_PATTERN,
+            OnDelete.PARAM_ON_DELETE,
+            OnDelete.PARAM_ARCHIVE_ON_DELETE,
+            PARAM_EXISTING_DIRECTORY,
+            PARAM_DIRECTORY_ANNOTATIONS,
+            PARAM_DIRECTORY_ID_RANGE);
 
     public static void knownParameters(Map<String, String> classParameters) throws RejectedException {
         if (classParameters == null) return;
@@ -78,6 +95,74 @@ public final class VolumeService {
                         + String.join(", ", PARAMETERS) + ")");
             }
         }
+    }
+
+    /**
+     * Tenants choose their claims' annotations: by default they may set permission bits only, never setuid, setgid
+     * or sticky bits, and never an owner (uid 0, or another tenant's ids); the class may allow more, or nothing.
+     */
+    static void checkAnnotations(Map<String, String> a, Map<String, String> classParameters) throws RejectedException {
+        boolean mode = a.containsKey(ANN_MODE);
+        boolean owner = a.containsKey(ANN_UID) || a.containsKey(ANN_GID);
+        if (!mode && !owner) return;
+        AnnotationPolicy policy = annotationPolicy(classParameters);
+        if (policy == AnnotationPolicy.ANY) return;
+        String allow = "an administrator can allow it with the StorageClass parameter " + PARAM_DIRECTORY_ANNOTATIONS;
+        if (policy == AnnotationPolicy.OFF) {
+            throw new RejectedException("the StorageClass does not let claims set their directory's mode or owner ("
+                    + (mode ? ANN_MODE : a.containsKey(ANN_UID) ? ANN_UID : ANN_GID) + "); " + allow + ": mode");
+        }
+        if (owner && policy == AnnotationPolicy.MODE) {
+            throw new RejectedException("the StorageClass does not let claims choose their directory's owner ("
+                    + (a.containsKey(ANN_UID) ? ANN_UID : ANN_GID) + "); " + allow + ": owner");
+        }
+        if (mode) {
+            int m = DirectorySettings.parseMode(a.get(ANN_MODE), "annotation " + ANN_MODE);
+            int allowed = policy == AnnotationPolicy.OWNER ? 02777 : 0777;
+            if ((m & ~allowed) != 0) {
+                throw new RejectedException("annotation " + ANN_MODE + " \"" + a.get(ANN_MODE) + "\" sets "
+                        + ((m & 04000) != 0 ? "the setuid bit" : (m & 02000) != 0 ? "the setgid bit" : "the sticky bit")
+                        + "; this StorageClass allows "
+                        + (allowed == 0777 ? "permission bits (0000-0777)" : "permission bits and setgid")
+                        + " only");
+            }
+        }
+        if (owner) {
+            long[] range = idRange(classParameters);
+            for (String key : new String[] {ANN_UID, ANN_GID}) {
+                if (!a.containsKey(key)) continue;
+                int id =
+                        DirectorySettings.parseId(a.get(key), "annotation " + key, key.endsWith("uid") ? "uid" : "gid");
+                if (id < range[0] || id > range[1]) {
+                    throw new RejectedException("annotation " + key + " \"" + a.get(key) + "\" is outside the ids this "
+                            + "StorageClass allows (" + PARAM_DIRECTORY_ID_RANGE + " " + range[0] + "-" + range[1]
+                            + ")");
+                }
+            }
+        }
+    }
+
+    static AnnotationPolicy annotationPolicy(Map<String, String> classParameters) throws RejectedException {
+        String v = classParameters == null ? null : classParameters.get(PARAM_DIRECTORY_ANNOTATIONS);
+        if (v == null || v.isBlank()) return AnnotationPolicy.MODE;
+        try {
+            return AnnotationPolicy.valueOf(v.strip().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new RejectedException("StorageClass parameter " + PARAM_DIRECTORY_ANNOTATIONS + "=\"" + v
+                    + "\" is not one of off, mode, owner, any");
+        }
+    }
+
+    static long[] idRange(Map<String, String> classParameters) throws RejectedException {
+        String v = classParameters == null ? null : classParameters.get(PARAM_DIRECTORY_ID_RANGE);
+        if (v == null || v.isBlank()) return new long[] {1, Integer.MAX_VALUE};
+        var m = java.util.regex.Pattern.compile("\\s*([0-9]{1,10})\\s*-\\s*([0-9]{1,10})\\s*")
+                .matcher(v);
+        if (!m.matches() || Long.parseLong(m.group(1)) > Long.parseLong(m.group(2))) {
+            throw new RejectedException("StorageClass parameter " + PARAM_DIRECTORY_ID_RANGE + "=\"" + v
+                    + "\" is not a range such as 1000-65535");
+        }
+        return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
     }
 
     static Share.Existing existing(Map<String, String> classParameters) throws RejectedException {
@@ -103,6 +188,8 @@ public final class VolumeService {
     public Volume provision(ClaimFacts claim, Map<String, String> classParameters)
             throws RejectedException, ShareException {
         knownParameters(classParameters);
+        annotationPolicy(classParameters);
+        idRange(classParameters);
         PathTemplate template = template(classParameters);
         OnDelete onDelete = onDelete(classParameters);
         existing(classParameters);
@@ -110,6 +197,7 @@ public final class VolumeService {
         RelativePath directory;
         try {
             Map<String, String> a = claim.annotations();
+            checkAnnotations(a, classParameters);
             settings = defaults.with(a.get(ANN_MODE), a.get(ANN_UID), a.get(ANN_GID), "annotation");
             directory = template.render(claim);
         } catch (IllegalArgumentException e) {

@@ -255,7 +255,8 @@ final class Dir implements AutoCloseable {
     static String describe(int errno) {
         try {
             var s = (MemorySegment) STRERROR.invokeExact(errno);
-            return s.reinterpret(256).getString(0);
+            String text = s.reinterpret(256).getString(0); // "Read-only file system" -> as the JDK's messages read
+            return text.isEmpty() ? "errno " + errno : Character.toLowerCase(text.charAt(0)) + text.substring(1);
         } catch (Throwable t) {
             return "errno " + errno;
         }

@@ -25,7 +25,7 @@ public record DirectorySettings(int mode, OptionalInt uid, OptionalInt gid) {
         return new DirectorySettings(m, u, g);
     }
 
-    static int parseMode(String text, String source) {
+    public static int parseMode(String text, String source) {
         String t = text.strip();
         if (!t.matches("0?[0-7]{3,4}")) {
             throw new IllegalArgumentException(
@@ -34,7 +34,7 @@ public record DirectorySettings(int mode, OptionalInt uid, OptionalInt gid) {
         return Integer.parseInt(t, 8);
     }
 
-    static int parseId(String text, String source, String what) {
+    public static int parseId(String text, String source, String what) {
         String t = text.strip();
         if (!t.matches("[0-9]{1,10}") || Long.parseLong(t) > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(

@@ -100,7 +100,13 @@ public final class Share {
             if (owner != null) parent.unlink(marker); // stale (its directory is gone) or taken over on purpose
             parent.createFile(marker, volume + "\n", 0644);
         }
-        boolean made = parent.mkdir(leaf, 0700);
+        boolean made;
+        try {
+            made = parent.mkdir(leaf, 0700);
+        } catch (Dir.ErrnoException e) {
+            if (!exists) parent.unlink(marker); // a full or failing share: leave nothing behind
+            throw e;
+        }
         try (Dir dir = openDir(parent, leaf, path)) {
             dir.chmod(settings.mode()); // fchmod: all 12 bits, no umask, and never through a link
             if (settings.uid().isPresent() || settings.gid().isPresent()) {

@@ -20,7 +20,10 @@ class CrashRecoveryIT {
 
     private static long directoriesNamed(Path root, String part) throws IOException {
         try (Stream<Path> s = Files.list(root)) {
-            return s.filter(p -> p.getFileName().toString().contains(part)).count();
+            // directories only: each volume also has its marker file beside it
+            return s.filter(p -> p.getFileName().toString().contains(part)
+                            && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                    .count();
         }
     }
 

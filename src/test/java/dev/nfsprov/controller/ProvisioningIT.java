@@ -43,6 +43,9 @@ class ProvisioningIT {
         kube = new Kube(env.client, ns);
         provisionerName = "nfsprov.dev/" + ns;
         provisioner = ProvisionerProcess.start(env, provisionerName, true, Map.of());
+        // claims of this class may choose their directory's owner, not only its mode
+        kube.storageClass(
+                ns + "-owner", provisionerName, Map.of("directoryAnnotations", "owner"), "Delete", "Immediate");
         kube.storageClass(ns + "-std", provisionerName, Map.of(), "Delete", "Immediate");
         kube.storageClass(
                 ns + "-pattern",
@@ -68,7 +71,7 @@ class ProvisioningIT {
 
     @Test
     void claimIsProvisionedBoundAndServedOverNfs() throws Exception {
-        kube.create(kube.claimBuilder("data", ns + "-std")
+        kube.create(kube.claimBuilder("data", ns + "-owner")
                 .editMetadata()
                 .addToAnnotations("k8s-sigs.io/nfs-directory-mode", "0750")
                 .addToAnnotations("k8s-sigs.io/nfs-directory-uid", "1234")
@@ -199,6 +202,26 @@ class ProvisioningIT {
             return c;
         });
         kube.awaitBound("late");
+    }
+
+    @Test
+    void byDefaultAClaimCannotChooseItsOwnerOrSpecialModeBits() {
+        kube.create(kube.claimBuilder("root-owned", ns + "-std")
+                .editMetadata()
+                .addToAnnotations("k8s-sigs.io/nfs-directory-uid", "0")
+                .endMetadata());
+        kube.create(kube.claimBuilder("setuid", ns + "-std")
+                .editMetadata()
+                .addToAnnotations("k8s-sigs.io/nfs-directory-mode", "4777")
+                .endMetadata());
+        kube.awaitEvent(
+                "root-owned",
+                "ProvisioningFailed",
+                "the StorageClass does not let claims choose their directory's owner");
+        kube.awaitEvent(
+                "setuid", "ProvisioningFailed", "sets the setuid bit; this StorageClass allows permission bits");
+        assertThat(kube.volumesOf(kube.claim("root-owned").getMetadata().getUid()))
+                .isEmpty();
     }
 
     @Test

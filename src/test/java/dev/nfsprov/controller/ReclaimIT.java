@@ -93,6 +93,45 @@ class ReclaimIT {
     }
 
     @Test
+    void aDirectoryAStaticCopyOfTheVolumeStillNamesIsNotReclaimed() throws Exception {
+        Path dir = boundWithData("shared", ns + "-delete");
+        var pv = kube.volume(kube.claim("shared").getSpec().getVolumeName());
+        // what `kubectl get pv -o yaml`, edited into a static volume for another claim, looks like
+        var copy = new io.fabric8.kubernetes.api.model.PersistentVolumeBuilder()
+                .withNewMetadata()
+                .withName(ns + "-static-copy")
+                .endMetadata()
+                .withNewSpec()
+                .withCapacity(pv.getSpec().getCapacity())
+                .withAccessModes("ReadWriteOnce")
+                .withPersistentVolumeReclaimPolicy("Retain")
+                .withStorageClassName("")
+                .withNewNfs()
+                .withServer(pv.getSpec().getNfs().getServer())
+                .withPath(pv.getSpec().getNfs().getPath() + "/")
+                .endNfs()
+                .endSpec()
+                .build();
+        env.client.persistentVolumes().resource(copy).create();
+        try {
+            String name = deleteAndAwaitVolumeGone("shared");
+            assertThat(dir.resolve("db.sql"))
+                    .as("onDelete=delete, but another volume names it")
+                    .hasContent("precious rows");
+            // Events about cluster-scoped volumes go to the default namespace.
+            Await.until(
+                    "ReclaimSkipped on " + name,
+                    Duration.ofSeconds(30),
+                    () -> env.client.v1().events().inNamespace("default").list().getItems().stream()
+                            .anyMatch(e -> name.equals(e.getInvolvedObject().getName())
+                                    && "ReclaimSkipped".equals(e.getReason())
+                                    && e.getMessage().contains(ns + "-static-copy names the same directory")));
+        } finally {
+            env.client.persistentVolumes().withName(ns + "-static-copy").delete();
+        }
+    }
+
+    @Test
     void onDeleteRetainKeepsTheDirectoryAsItIs() throws Exception {
         Path dir = boundWithData("r", ns + "-retain-data");
         deleteAndAwaitVolumeGone("r");

@@ -156,14 +156,17 @@ class ShareTroubleIT {
         }
     }
 
-    /** path → sha256 of every file on the share except those under directories named (archived-)prefix*. */
+    /** path → sha256 of every file on the share except those of volumes named (archived-)prefix* and their markers. */
     static Map<String, String> checksums(Path root, String prefix) throws Exception {
         Map<String, String> out = new TreeMap<>();
         try (Stream<Path> s = Files.walk(root)) {
             for (Path p : s.filter(x -> Files.isRegularFile(x, LinkOption.NOFOLLOW_LINKS))
                     .toList()) {
                 String rel = root.relativize(p).toString();
-                if (rel.startsWith(prefix) || rel.startsWith("archived-" + prefix)) continue;
+                if (rel.startsWith(prefix)
+                        || rel.startsWith("archived-" + prefix)
+                        || rel.startsWith(dev.nfsprov.share.Share.MARKER_PREFIX + prefix))
+                    continue; // and their markers
                 out.put(
                         rel,
                         HexFormat.of()

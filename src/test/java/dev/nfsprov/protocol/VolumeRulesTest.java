@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -130,7 +131,18 @@ class VolumeRulesTest {
     @MethodSource("cases")
     void verdict(Case c) {
         PersistentVolume volume = c.volume().apply(released()).build();
-        assertThat(VolumeRules.decide(volume, c.storageClass(), ME)).isEqualTo(c.expected());
+        assertThat(VolumeRules.decide(volume, c.storageClass(), ME, List.of())).isEqualTo(c.expected());
+    }
+
+    @org.junit.jupiter.api.Test
+    void aDirectoryAnotherVolumeNamesIsNeverReclaimedFromUnderIt() {
+        assertThat(VolumeRules.decide(released().build(), null, ME, List.of("static-copy", "pvc-9")))
+                .isEqualTo(new VolumeVerdict.Spare(
+                        "PersistentVolume static-copy, pvc-9 names the same directory; its data is left for it"));
+        // still Bound: waits first, whoever else names the directory
+        assertThat(VolumeRules.decide(
+                        released().editStatus().withPhase("Bound").endStatus().build(), null, ME, List.of("x")))
+                .isInstanceOf(VolumeVerdict.Wait.class);
     }
 
     @org.junit.jupiter.api.Test

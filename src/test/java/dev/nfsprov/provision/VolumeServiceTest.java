@@ -31,7 +31,7 @@ class VolumeServiceTest {
                 .isInstanceOf(VolumeService.RejectedException.class)
                 .hasMessage(
                         "StorageClass parameter \"archiveOnDelet\" is not one nfsprov knows (pathPattern, onDelete, "
-                                + "archiveOnDelete, existingDirectory)");
+                                + "archiveOnDelete, existingDirectory, directoryAnnotations, directoryIdRange)");
         assertThat(root).isEmptyDirectory();
     }
 
@@ -51,5 +51,50 @@ class VolumeServiceTest {
         assertThat(location.directoryOf("nfs.other", "/export/ns-db")).isEmpty();
         assertThat(new ShareLocation("[fd00::1]", "/export").directoryOf("fd00::1", "/export/v"))
                 .isPresent();
+    }
+
+    private static ClaimFacts annotated(String pv, Map<String, String> annotations) {
+        return new ClaimFacts("ns", "db-" + pv, Map.of(), annotations, pv);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} {1}")
+    @org.junit.jupiter.params.provider.CsvSource(
+            delimiter = '|',
+            value = {
+                "''|k8s-sigs.io/nfs-directory-mode=0750|",
+                "''|k8s-sigs.io/nfs-directory-mode=2770|annotation k8s-sigs.io/nfs-directory-mode \"2770\" sets the setgid bit; this StorageClass allows permission bits (0000-0777) only",
+                "''|k8s-sigs.io/nfs-directory-uid=1000|the StorageClass does not let claims choose their directory's owner (k8s-sigs.io/nfs-directory-uid); an administrator can allow it with the StorageClass parameter directoryAnnotations: owner",
+                "off|k8s-sigs.io/nfs-directory-mode=0700|the StorageClass does not let claims set their directory's mode or owner (k8s-sigs.io/nfs-directory-mode); an administrator can allow it with the StorageClass parameter directoryAnnotations: mode",
+                "owner|k8s-sigs.io/nfs-directory-mode=2770|",
+                "owner|k8s-sigs.io/nfs-directory-mode=4770|annotation k8s-sigs.io/nfs-directory-mode \"4770\" sets the setuid bit; this StorageClass allows permission bits and setgid only",
+                "owner|k8s-sigs.io/nfs-directory-uid=999|",
+                "owner|k8s-sigs.io/nfs-directory-uid=0|annotation k8s-sigs.io/nfs-directory-uid \"0\" is outside the ids this StorageClass allows (directoryIdRange 1-2147483647)",
+                "any|k8s-sigs.io/nfs-directory-uid=0|",
+                "any|k8s-sigs.io/nfs-directory-mode=4777|",
+            })
+    void whatAClaimMaySetIsBoundedByItsClass(String policy, String annotation, String refusal) {
+        var parameters = policy.isEmpty() ? Map.<String, String>of() : Map.of("directoryAnnotations", policy);
+        String[] kv = annotation.split("=");
+        var claim = annotated("pvc-" + Math.abs(annotation.hashCode()), Map.of(kv[0], kv[1]));
+        if (refusal == null) {
+            org.assertj.core.api.Assertions.assertThatCode(() -> service().provision(claim, parameters))
+                    .doesNotThrowAnyException();
+        } else {
+            assertThatThrownBy(() -> service().provision(claim, parameters))
+                    .isInstanceOf(VolumeService.RejectedException.class)
+                    .hasMessage(refusal);
+        }
+    }
+
+    @Test
+    void anIdRangeNarrowsTheOwnersAClaimMayChoose() {
+        var parameters = Map.of("directoryAnnotations", "owner", "directoryIdRange", "1000-1999");
+        assertThatThrownBy(() -> service()
+                        .provision(annotated("pvc-r", Map.of("k8s-sigs.io/nfs-directory-gid", "999")), parameters))
+                .hasMessage(
+                        "annotation k8s-sigs.io/nfs-directory-gid \"999\" is outside the ids this StorageClass allows "
+                                + "(directoryIdRange 1000-1999)");
+        assertThatThrownBy(() -> service().provision(annotated("pvc-s", Map.of()), Map.of("directoryIdRange", "9-1")))
+                .hasMessage("StorageClass parameter directoryIdRange=\"9-1\" is not a range such as 1000-65535");
     }
 }
