@@ -78,6 +78,12 @@ final class RebindCommand implements Callable<Integer> {
     @Option(names = "--restore", paramLabel = "DIR", description = "put the originals backed up in DIR back")
     Path restore;
 
+    @Option(
+            names = "--release-bound",
+            description = "with --restore: also replace re-created claims that are Bound, after setting their volumes'"
+                    + " reclaim policy to Retain (the data stays on the share)")
+    boolean releaseBound;
+
     @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file")
     Path kubeconfig;
 
@@ -96,7 +102,8 @@ final class RebindCommand implements Callable<Integer> {
             if (restore != null) {
                 if (!java.nio.file.Files.isDirectory(restore))
                     throw new UserError("--restore " + restore + " is not a directory");
-                rows = new Rebinder(client, BackupDir.choose(restore, Path.of("")), progress).restore(wait);
+                rows = new Rebinder(client, BackupDir.choose(restore, Path.of("")), progress)
+                        .restore(wait, releaseBound);
             } else {
                 var backups = BackupDir.choose(backupDir, Path.of("").toAbsolutePath());
                 var rebinder = new Rebinder(client, backups, progress);

@@ -118,7 +118,10 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
                     claim.getMetadata().getLabels(),
                     claim.getMetadata().getAnnotations(),
                     volumeName);
-            var volume = w.volumes().provision(facts, storageClass.getParameters());
+            var volume = w.shareWork()
+                    .step(
+                            "creating the directory of " + key(claim),
+                            () -> w.volumes().provision(facts, storageClass.getParameters()));
             Faults.point("after-directory");
             createVolume(volumeObject(claim, storageClass, volumeName, volume), claim);
             w.metrics().provisioned(className, start);

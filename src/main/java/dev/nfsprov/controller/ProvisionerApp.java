@@ -31,6 +31,7 @@ public final class ProvisionerApp implements AutoCloseable {
     private SharedIndexInformer<StorageClass> storageClassInformer;
     private Operator operator;
     private Events events;
+    private ShareWork shareWork;
     private ProbeServer probes;
     private volatile boolean closing;
 
@@ -70,7 +71,9 @@ public final class ProvisionerApp implements AutoCloseable {
                         false));
             }
         });
-        var wiring = new Wiring(settings.provisionerName(), volumes, classes, client, events, metrics);
+        shareWork = new ShareWork(settings.mountPath());
+        shareWork.startWatching();
+        var wiring = new Wiring(settings.provisionerName(), volumes, classes, client, events, metrics, shareWork);
         var claims = new ClaimReconciler(wiring);
         // Initial lists come in pages, and only this provisioner's objects are cached in full (TrimmedItemStore).
         operator.register(
@@ -94,7 +97,7 @@ public final class ProvisionerApp implements AutoCloseable {
                         .withGenericFilter(pvs::ours));
         probes = ProbeServer.start(settings.metricsAddress(), registry, () -> {
             var info = operator.getRuntimeInfo();
-            return info.isStarted() && info.allEventSourcesAreHealthy();
+            return info.isStarted() && info.allEventSourcesAreHealthy() && shareWork.problem() == null;
         });
         operator.start();
         LOG.info(() -> "nfsprov controller started: provisioner " + settings.provisionerName() + ", share "
@@ -132,6 +135,7 @@ public final class ProvisionerApp implements AutoCloseable {
         if (operator != null) operator.stop();
         if (storageClassInformer != null) storageClassInformer.stop();
         if (events != null) events.close();
+        if (shareWork != null) shareWork.close();
         if (probes != null) probes.close();
     }
 }

@@ -6,6 +6,7 @@ import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.protocol.VolumeRules;
 import dev.nfsprov.protocol.VolumeVerdict;
 import dev.nfsprov.provision.ShareLocation;
+import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.reclaim.OnDelete;
 import dev.nfsprov.reclaim.Reclaimer;
 import dev.nfsprov.share.ShareException;
@@ -33,6 +34,7 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
 
     private final Wiring w;
     private final Rejections rejections = new Rejections();
+    private static final java.time.Duration RECLAIM_POLL = java.time.Duration.ofSeconds(1);
 
     VolumeReconciler(Wiring w) {
         this.w = w;
@@ -91,19 +93,29 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
         };
     }
 
+    private record Timed(Reclaimer.Outcome outcome, long start) {}
+
+    /**
+     * The directory is handled on the share's delete pool (a volume may hold millions of files, and a reconcile
+     * thread should not wait for it); this looks again every second until it is done.
+     */
     private DeleteControl reclaim(PersistentVolume volume, String className, OnDelete action) throws ReclaimFailure {
         String name = volume.getMetadata().getName();
-        long start = System.nanoTime();
         try {
             var nfs = volume.getSpec().getNfs();
             if (nfs == null) throw new ShareException("volume has no spec.nfs; leaving it alone");
-            Reclaimer.Outcome outcome = w.volumes().reclaim(nfs.getServer(), nfs.getPath(), action);
+            var done = w.shareWork().reclaim(volume.getMetadata().getUid(), () -> {
+                long start = System.nanoTime();
+                return new Timed(w.volumes().reclaim(nfs.getServer(), nfs.getPath(), action), start);
+            });
+            if (done.isEmpty()) return DeleteControl.noFinalizerRemoval().rescheduleAfter(RECLAIM_POLL);
+            Reclaimer.Outcome outcome = done.get().outcome();
             Faults.point("after-reclaim");
-            w.metrics().deleted(className, start);
+            w.metrics().deleted(className, done.get().start());
             Fields.of("volume", name, "storageClass", className, "outcome", describe(outcome))
                     .log(LOG, Level.INFO, "reclaimed");
             return DeleteControl.defaultDelete();
-        } catch (ShareException e) {
+        } catch (ShareException | VolumeService.RejectedException e) {
             return failed(volume, className, e.getMessage());
         } catch (KubernetesClientException e) {
             return failed(volume, className, "Kubernetes API: " + ApiErrors.describe(e));

@@ -12,4 +12,5 @@ record Wiring(
         Lister<StorageClass> storageClasses,
         KubernetesClient client,
         Events events,
-        ProvisionMetrics metrics) {}
+        ProvisionMetrics metrics,
+        ShareWork shareWork) {}

@@ -87,14 +87,33 @@ public final class PathTemplate {
      * {@link RelativePath#of}: it can never be empty, absolute, or step outside the share.
      */
     public RelativePath render(ClaimFacts claim) {
+        return render(claim, true);
+    }
+
+    /**
+     * As {@link #render(ClaimFacts)}; unless {@code nestedValues}, a label or annotation value with a "/" is refused:
+     * it would let a claim choose a sub-folder, e.g. inside another tenant's volume under a nested pattern.
+     */
+    public RelativePath render(ClaimFacts claim, boolean nestedValues) {
         StringBuilder out = new StringBuilder();
+        Field nesting = null;
         for (Part part : parts) {
             switch (part) {
                 case Literal l -> out.append(l.text());
-                case Field f -> out.append(value(f, claim));
+                case Field f -> {
+                    String v = value(f, claim);
+                    if ((f.kind() == Kind.LABEL || f.kind() == Kind.ANNOTATION) && v.contains("/")) nesting = f;
+                    out.append(v);
+                }
             }
         }
-        return RelativePath.of(out.toString(), source);
+        RelativePath path = RelativePath.of(out.toString(), source); // a path that leaves the share says so first
+        if (nesting != null && !nestedValues) {
+            throw new InvalidPathException("the claim's " + (nesting.kind() == Kind.LABEL ? "label " : "annotation ")
+                    + quote(nesting.key()) + " has a \"/\", which would make a sub-folder; the StorageClass "
+                    + "allows that with nestedValues: \"true\"");
+        }
+        return path;
     }
 
     private static String present(String value, String what, String key) {

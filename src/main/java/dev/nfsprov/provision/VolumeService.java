@@ -23,6 +23,8 @@ public final class VolumeService {
     public static final String PARAM_PATH_PATTERN = "pathPattern";
     /** refuse (default) or reuse: what to do with a directory that exists but was not made for the new volume. */
     public static final String PARAM_EXISTING_DIRECTORY = "existingDirectory";
+    /** "true" lets label and annotation values with "/" make sub-folders (default: refused). */
+    public static final String PARAM_NESTED_VALUES = "nestedValues";
     /** What the claim annotations may set: off, mode (default: permission bits), owner (+ uid/gid), any. */
     public static final String PARAM_DIRECTORY_ANNOTATIONS = "directoryAnnotations";
     /** For directoryAnnotations: owner, the uids and gids a claim may choose: "MIN-MAX", default 1-2147483647. */
@@ -85,7 +87,8 @@ public final class VolumeService {
             OnDelete.PARAM_ARCHIVE_ON_DELETE,
             PARAM_EXISTING_DIRECTORY,
             PARAM_DIRECTORY_ANNOTATIONS,
-            PARAM_DIRECTORY_ID_RANGE);
+            PARAM_DIRECTORY_ID_RANGE,
+            PARAM_NESTED_VALUES);
 
     public static void knownParameters(Map<String, String> classParameters) throws RejectedException {
         if (classParameters == null) return;
@@ -165,6 +168,14 @@ public final class VolumeService {
         return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
     }
 
+    static boolean nestedValues(Map<String, String> classParameters) throws RejectedException {
+        String v = classParameters == null ? null : classParameters.get(PARAM_NESTED_VALUES);
+        if (v == null || v.isBlank() || v.strip().equalsIgnoreCase("false")) return false;
+        if (v.strip().equalsIgnoreCase("true")) return true;
+        throw new RejectedException(
+                "StorageClass parameter " + PARAM_NESTED_VALUES + "=\"" + v + "\" is not true or false");
+    }
+
     static Share.Existing existing(Map<String, String> classParameters) throws RejectedException {
         String v = classParameters == null ? null : classParameters.get(PARAM_EXISTING_DIRECTORY);
         if (v == null || v.isBlank() || v.strip().equalsIgnoreCase("refuse")) return Share.Existing.REFUSE;
@@ -190,6 +201,7 @@ public final class VolumeService {
         knownParameters(classParameters);
         annotationPolicy(classParameters);
         idRange(classParameters);
+        nestedValues(classParameters);
         PathTemplate template = template(classParameters);
         OnDelete onDelete = onDelete(classParameters);
         existing(classParameters);
@@ -199,7 +211,7 @@ public final class VolumeService {
             Map<String, String> a = claim.annotations();
             checkAnnotations(a, classParameters);
             settings = defaults.with(a.get(ANN_MODE), a.get(ANN_UID), a.get(ANN_GID), "annotation");
-            directory = template.render(claim);
+            directory = template.render(claim, nestedValues(classParameters));
         } catch (IllegalArgumentException e) {
             throw new RejectedException(e.getMessage());
         }

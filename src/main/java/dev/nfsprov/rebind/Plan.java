@@ -29,7 +29,8 @@ public final class Plan {
 
     public record Decision(ClaimView claim, Action action, String why) {}
 
-    public static Decision decide(ClaimView c, Set<String> existingClasses, String target) {
+    /** named: the claim was named on the command line, which a claim that may be waiting on purpose needs. */
+    public static Decision decide(ClaimView c, Set<String> existingClasses, String target, boolean named) {
         if (c.deleting()) return new Decision(c, Action.SKIP, "being deleted");
         if (c.namespaceDeleting()) return new Decision(c, Action.SKIP, "its namespace is being deleted");
         if ("Bound".equals(c.phase())) return new Decision(c, Action.SKIP, "Bound");
@@ -45,8 +46,16 @@ public final class Plan {
                     Action.WAIT_FOR_DEFAULT,
                     "no storageClassName: the PV controller assigns the default class itself (Kubernetes >= 1.28)");
         }
-        if (cls.isEmpty())
+        if (cls.isEmpty()) {
+            if (!named) {
+                return new Decision(
+                        c,
+                        Action.SKIP,
+                        "storageClassName \"\" may be waiting for a pre-made PersistentVolume on purpose; name the claim"
+                                + " to re-create it with " + target);
+            }
             return new Decision(c, Action.RECREATE, "storageClassName \"\" turns dynamic provisioning off");
+        }
         if (!existingClasses.contains(cls))
             return new Decision(c, Action.RECREATE, "StorageClass \"" + cls + "\" does not exist");
         if (cls.equals(target))

@@ -134,7 +134,11 @@ public final class Rebinder {
                 : client.persistentVolumeClaims().inNamespace(o.namespace()).list();
         for (PersistentVolumeClaim claim : list.getItems()) {
             if (!selected(claim, o) || handled.contains(key(claim))) continue;
-            Decision d = Plan.decide(view(claim, deletingNamespaces), classes, o.targetClass());
+            Decision d = Plan.decide(
+                    view(claim, deletingNamespaces),
+                    classes,
+                    o.targetClass(),
+                    o.names().contains(name(claim)));
             String cls = claim.getSpec().getStorageClassName();
             if (!o.apply() || d.action() == Action.SKIP) {
                 rows.add(new Row(
@@ -355,8 +359,12 @@ public final class Rebinder {
         }
     }
 
-    /** Restores every backed-up original: the re-created claim (if any) is deleted and the original created again. */
-    public List<Row> restore(Duration timeout) throws IOException {
+    /**
+     * Restores every backed-up original: the re-created claim (if any) is deleted and the original created again. A
+     * re-created claim that is Bound is refused: deleting it would reclaim its volume, data included. With
+     * releaseBound its volume's reclaim policy is set to Retain first, so the data stays on the share.
+     */
+    public List<Row> restore(Duration timeout, boolean releaseBound) throws IOException {
         List<Row> rows = new ArrayList<>();
         for (PersistentVolumeClaim original : backups.originals()) {
             var current = get(original);
@@ -367,6 +375,24 @@ public final class Rebinder {
                             original.getMetadata().getUid())) {
                 rows.add(new Row(ns(original), name(original), was, "never deleted", "restore", "unchanged", true));
                 continue;
+            }
+            String volume = current == null ? null : current.getSpec().getVolumeName();
+            if (volume != null && !volume.isEmpty()) {
+                if (!releaseBound) {
+                    rows.add(new Row(
+                            ns(original),
+                            name(original),
+                            was,
+                            "the re-created claim is bound to " + volume + "; deleting it would reclaim that volume",
+                            "restore",
+                            "refused: add --release-bound to keep the volume (reclaim policy Retain) and restore",
+                            false));
+                    continue;
+                }
+                client.persistentVolumes().withName(volume).edit(pv -> {
+                    pv.getSpec().setPersistentVolumeReclaimPolicy("Retain");
+                    return pv;
+                });
             }
             if (current != null) {
                 client.persistentVolumeClaims()

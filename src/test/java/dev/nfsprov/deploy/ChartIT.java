@@ -89,9 +89,14 @@ class ChartIT {
                         "--set",
                         "storageClass.name=full-" + ns.name(),
                         "--set",
-                        "replicaCount=2"));
+                        "replicaCount=2",
+                        "--set",
+                        "networkPolicy.enabled=true",
+                        "--set",
+                        "networkPolicy.metricsFrom[0].namespaceSelector.matchLabels.team=monitoring"));
         assertThat(yaml)
                 .contains("kind: PodDisruptionBudget")
+                .contains("kind: NetworkPolicy")
                 .contains("kind: PersistentVolume\n")
                 .contains("pathPattern: ${.PVC.namespace}/${.PVC.name}\n");
         var dryRun = Chart.kubectl(ns.env(), yaml, "apply", "--dry-run=server", "-n", ns.name(), "-f", "-");

@@ -31,7 +31,7 @@ class VolumeServiceTest {
                 .isInstanceOf(VolumeService.RejectedException.class)
                 .hasMessage(
                         "StorageClass parameter \"archiveOnDelet\" is not one nfsprov knows (pathPattern, onDelete, "
-                                + "archiveOnDelete, existingDirectory, directoryAnnotations, directoryIdRange)");
+                                + "archiveOnDelete, existingDirectory, directoryAnnotations, directoryIdRange, nestedValues)");
         assertThat(root).isEmptyDirectory();
     }
 
@@ -96,5 +96,19 @@ class VolumeServiceTest {
                                 + "(directoryIdRange 1000-1999)");
         assertThatThrownBy(() -> service().provision(annotated("pvc-s", Map.of()), Map.of("directoryIdRange", "9-1")))
                 .hasMessage("StorageClass parameter directoryIdRange=\"9-1\" is not a range such as 1000-65535");
+    }
+
+    @Test
+    void aSlashInAValueMakesASubFolderOnlyWhereTheClassSaysSo() throws Exception {
+        var pattern = Map.of("pathPattern", "${.PVC.namespace}/${.PVC.annotations.dir}");
+        var claim = annotated("pvc-n", Map.of("dir", "tenant-b-volume/inside"));
+        assertThatThrownBy(() -> service().provision(claim, pattern))
+                .isInstanceOf(VolumeService.RejectedException.class)
+                .hasMessage(
+                        "the claim's annotation \"dir\" has a \"/\", which would make a sub-folder; the StorageClass "
+                                + "allows that with nestedValues: \"true\"");
+        var nested = new java.util.HashMap<>(pattern);
+        nested.put("nestedValues", "true");
+        assertThat(service().provision(claim, nested).nfsPath()).isEqualTo("/export/ns/tenant-b-volume/inside");
     }
 }

@@ -15,7 +15,7 @@ class PlanTest {
     }
 
     private static Plan.Decision decide(ClaimView c) {
-        return Plan.decide(c, CLASSES, "nfs");
+        return Plan.decide(c, CLASSES, "nfs", true);
     }
 
     @Test
@@ -40,5 +40,14 @@ class PlanTest {
         assertThat(decide(claim("Pending", null, "", false, true)).why()).contains("namespace is being deleted");
         assertThat(decide(claim("Lost", null, "", false, false)).action()).isEqualTo(Action.SKIP);
         assertThat(decide(claim("Pending", null, "nfs", false, false)).action()).isEqualTo(Action.SKIP);
+    }
+
+    @org.junit.jupiter.api.Test
+    void anEmptyClassIsReCreatedOnlyWhenTheClaimIsNamed() {
+        var d = Plan.decide(claim("Pending", null, "", false, false), CLASSES, "nfs", false);
+        assertThat(d.action()).isEqualTo(Action.SKIP);
+        assertThat(d.why())
+                .isEqualTo("storageClassName \"\" may be waiting for a pre-made PersistentVolume on purpose; name the"
+                        + " claim to re-create it with nfs");
     }
 }

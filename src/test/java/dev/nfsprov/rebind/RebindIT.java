@@ -135,6 +135,12 @@ class RebindIT {
         }
     }
 
+    private static String[] concat(String[] a, String[] b) {
+        var all = new ArrayList<>(List.of(a));
+        all.addAll(List.of(b));
+        return all.toArray(String[]::new);
+    }
+
     private Run rebind(String... args) {
         var cli = Main.commandLine();
         var out = new StringWriter();
@@ -181,7 +187,10 @@ class RebindIT {
                 uid("katib-mysql"));
         String boundUid = uid("already-bound");
 
-        var plan = rebind("-n", NS, "--storage-class", TARGET);
+        var unnamed = rebind("-n", NS, "--storage-class", TARGET);
+        assertThat(unnamed.out()).contains("may be waiting for a pre-made PersistentVolume on purpose; name the claim");
+        String[] stuck = {"mysql-pv-claim", "minio-pvc", "katib-mysql", "already-bound"};
+        var plan = rebind(concat(new String[] {"-n", NS, "--storage-class", TARGET}, stuck));
         assertThat(plan.exit()).as(plan.err()).isZero();
         assertThat(plan.out())
                 .contains("nothing changed")
@@ -194,7 +203,9 @@ class RebindIT {
                 assertThat(uid(name)).as(name + " untouched by the plan").isEqualTo(id));
 
         Path backups = backupDir("apply");
-        var apply = rebind("-n", NS, "--storage-class", TARGET, "--apply", "--backup-dir", backups.toString());
+        var apply = rebind(concat(
+                new String[] {"-n", NS, "--storage-class", TARGET, "--apply", "--backup-dir", backups.toString()},
+                stuck));
         assertThat(apply.exit()).as(apply.out() + apply.err()).isZero();
         for (String name : before.keySet()) {
             var c = kube.awaitBound(name);
@@ -218,9 +229,22 @@ class RebindIT {
                 .isEqualTo(other.getMetadata().getUid());
         assertThat(backups.resolve("IN-PROGRESS")).doesNotExist();
 
-        // --restore puts the originals back
-        var restore = rebind("--restore", backups.toString());
+        // --restore refuses to delete re-created claims that are Bound: their volumes would be reclaimed
+        var volumes = before.keySet().stream()
+                .map(n -> kube.claim(n).getSpec().getVolumeName())
+                .toList();
+        var refused = rebind("--restore", backups.toString());
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.out()).contains("refused: add --release-bound");
+        assertThat(kube.claim("mysql-pv-claim").getSpec().getStorageClassName()).isEqualTo(TARGET);
+        // --release-bound keeps those volumes (Retain) and puts the originals back
+        var restore = rebind("--restore", backups.toString(), "--release-bound");
         assertThat(restore.exit()).as(restore.out() + restore.err()).isZero();
+        for (String v : volumes) {
+            assertThat(kube.volume(v).getSpec().getPersistentVolumeReclaimPolicy())
+                    .as(v)
+                    .isEqualTo("Retain");
+        }
         Await.until("originals restored", Duration.ofSeconds(60), () -> {
             var c = kube.claim("mysql-pv-claim");
             return c != null && "".equals(c.getSpec().getStorageClassName());

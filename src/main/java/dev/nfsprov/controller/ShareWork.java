@@ -1,0 +1,141 @@
+package dev.nfsprov.controller;
+
+import dev.nfsprov.provision.VolumeService.RejectedException;
+import dev.nfsprov.share.ShareException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Where work on the share runs, so that the share cannot take the controller with it. An NFS mount that stops
+ * answering blocks a thread in the kernel for as long as it likes, and a tenant's volume may hold millions of
+ * files: provisioning steps run with a deadline, deletes run on a small pool of their own (a reconcile thread only
+ * starts one and looks again later), and a watchdog stats the share so that readiness says when it hangs.
+ */
+final class ShareWork implements AutoCloseable {
+
+    /** How long one provisioning step on the share may take before the attempt fails (and is retried). */
+    static final Duration STEP_DEADLINE = Duration.ofSeconds(30);
+    /** The watchdog's period, and how long a stat may take before the share counts as not answering. */
+    static final Duration WATCH_PERIOD = Duration.ofSeconds(10);
+
+    private final Path root;
+    private final ExecutorService steps = Executors.newFixedThreadPool(
+            8, Thread.ofPlatform().name("share-", 0).daemon().factory());
+    private final ExecutorService deletes = Executors.newFixedThreadPool(
+            2, Thread.ofPlatform().name("reclaim-", 0).daemon().factory());
+    private final ExecutorService stats = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("share-watch").daemon().factory());
+    private final ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("share-watchdog").daemon().factory());
+    private final Map<String, Future<?>> reclaims = new ConcurrentHashMap<>();
+    private volatile long lastAnswer = System.nanoTime();
+
+    private final Duration stepDeadline;
+    private final Duration watchPeriod;
+
+    ShareWork(Path root) {
+        this(root, STEP_DEADLINE, WATCH_PERIOD);
+    }
+
+    ShareWork(Path root, Duration stepDeadline, Duration watchPeriod) {
+        this.root = root;
+        this.stepDeadline = stepDeadline;
+        this.watchPeriod = watchPeriod;
+    }
+
+    /** Starts the watchdog: every period, a stat of the share's root that must answer within the period. */
+    void startWatching() {
+        watch.scheduleWithFixedDelay(
+                () -> {
+                    Future<?> stat = stats.submit(() -> Files.readAttributes(root, "unix:ino"));
+                    try {
+                        stat.get(watchPeriod.toMillis(), TimeUnit.MILLISECONDS);
+                        lastAnswer = System.nanoTime();
+                    } catch (TimeoutException | ExecutionException | RuntimeException hung) {
+                        // not answering (or gone): readiness says so; the next tick tries again
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                0,
+                watchPeriod.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Null while the share answers; else why not, for /readyz. */
+    String problem() {
+        long silentMillis = (System.nanoTime() - lastAnswer) / 1_000_000L;
+        if (silentMillis <= 2 * watchPeriod.toMillis() + 5_000) return null;
+        return "the share at " + root + " has not answered for " + silentMillis / 1000 + " s";
+    }
+
+    /** Work on the share, with the exceptions the reconcilers classify. */
+    interface Call<T> {
+        T call() throws RejectedException, ShareException;
+    }
+
+    /** Runs one provisioning step with {@link #STEP_DEADLINE}; a step past it fails the attempt (retried later). */
+    <T> T step(String what, Call<T> work) throws RejectedException, ShareException {
+        Future<T> f = steps.submit(work::call);
+        try {
+            return f.get(stepDeadline.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            throw new ShareException(what + ": the share did not answer within " + stepDeadline.toMillis() / 1000.0
+                    + " s (is the NFS server up?)");
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ShareException(what + ": interrupted");
+        }
+    }
+
+    private static ShareException unwrap(ExecutionException e) throws RejectedException {
+        return switch (e.getCause()) {
+            case RejectedException r -> throw r;
+            case ShareException s -> s;
+            case RuntimeException r -> throw r;
+            case Error err -> throw err;
+            default -> new ShareException(String.valueOf(e.getCause()));
+        };
+    }
+
+    /**
+     * The result of reclaiming the volume {@code key}: started on the delete pool the first time, empty while it runs,
+     * then its outcome (or its failure) once, after which a new call starts it again.
+     */
+    <T> Optional<T> reclaim(String key, Call<T> work) throws RejectedException, ShareException {
+        @SuppressWarnings("unchecked")
+        Future<T> f = (Future<T>) reclaims.computeIfAbsent(key, k -> deletes.submit(work::call));
+        if (!f.isDone()) return Optional.empty();
+        reclaims.remove(key, f);
+        try {
+            return Optional.of(f.get());
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ShareException("interrupted");
+        }
+    }
+
+    @Override
+    public void close() {
+        watch.shutdownNow();
+        stats.shutdownNow();
+        steps.shutdownNow();
+        deletes.shutdownNow();
+    }
+}
