@@ -192,13 +192,13 @@ public final class ClusterChecks {
             report.add(Check.problem(
                     "default StorageClass",
                     "none: claims without storageClassName (as Kubeflow creates them) stay Pending",
-                    "kubectl annotate storageclass nfs storageclass.kubernetes.io/is-default-class=true (or "
+                    "kubectl annotate storageclass nfs " + Names.ANN_DEFAULT_CLASS + "=true (or "
                             + "helm --set storageClass.defaultClass=true)"));
         else
             report.add(Check.problem(
                     "default StorageClass",
                     defaults.size() + " defaults " + defaults + ": which one a new claim gets is not what you chose",
-                    "keep one: kubectl annotate storageclass NAME storageclass.kubernetes.io/is-default-class-"));
+                    "keep one: kubectl annotate storageclass NAME " + Names.ANN_DEFAULT_CLASS + "-"));
     }
 
     /** Served by nfsprov: a Deployment says so, its Lease is held, or it has nfsprov's parameters. */

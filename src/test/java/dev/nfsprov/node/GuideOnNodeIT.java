@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nfsprov.cli.Main;
 import dev.nfsprov.testenv.Await;
+import dev.nfsprov.testenv.Kube;
 import dev.nfsprov.testenv.NodeEnvironment;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -56,13 +57,7 @@ class GuideOnNodeIT {
         node = NodeEnvironment.get();
         client = node.client;
         for (String ns : List.of(SYSTEM, KUBEFLOW)) {
-            client.namespaces()
-                    .resource(new NamespaceBuilder()
-                            .withNewMetadata()
-                            .withName(ns)
-                            .endMetadata()
-                            .build())
-                    .serverSideApply();
+            Workloads.namespace(client, ns);
         }
         kubeflow = new Workloads(client, KUBEFLOW);
     }
@@ -214,13 +209,7 @@ class GuideOnNodeIT {
         client.pods().inNamespace(SYSTEM).withName(leader).delete();
 
         var ns = "failover";
-        client.namespaces()
-                .resource(new NamespaceBuilder()
-                        .withNewMetadata()
-                        .withName(ns)
-                        .endMetadata()
-                        .build())
-                .serverSideApply();
+        Workloads.namespace(client, ns);
         var w = new Workloads(client, ns);
         for (int i = 0; i < 10; i++) w.claim("after-failover-" + i, "nfs", "1Gi");
         for (int i = 0; i < 10; i++) w.awaitBound("after-failover-" + i);
@@ -259,13 +248,7 @@ class GuideOnNodeIT {
         assertThat(limit).as("the chart's memory limit").isNotNull();
 
         var ns = "burst";
-        client.namespaces()
-                .resource(new NamespaceBuilder()
-                        .withNewMetadata()
-                        .withName(ns)
-                        .endMetadata()
-                        .build())
-                .serverSideApply();
+        Workloads.namespace(client, ns);
         var w = new Workloads(client, ns);
         IntStream.range(0, 300).parallel().forEach(i -> w.claim("burst-" + i, "nfs", "1Gi"));
         Await.until(
@@ -301,13 +284,7 @@ class GuideOnNodeIT {
     @Order(6)
     void upgradeTakesEffectAndUninstallLeavesEveryVolumeAndDirectory() throws Exception {
         var ns = "lifecycle";
-        client.namespaces()
-                .resource(new NamespaceBuilder()
-                        .withNewMetadata()
-                        .withName(ns)
-                        .endMetadata()
-                        .build())
-                .serverSideApply();
+        Workloads.namespace(client, ns);
         var w = new Workloads(client, ns);
 
         // archiveOnDelete=false: a claim deleted after the upgrade has its directory deleted, not archived.
@@ -464,13 +441,17 @@ class GuideOnNodeIT {
         }
 
         PersistentVolumeClaim awaitBound(String name) {
-            return Await.until(
-                    "claim " + namespace + "/" + name + " Bound",
-                    Duration.ofSeconds(120),
-                    () -> claim(name),
-                    c -> c != null
-                            && c.getStatus() != null
-                            && "Bound".equals(c.getStatus().getPhase()));
+            return new Kube(client, namespace).awaitBound(name, Duration.ofSeconds(120));
+        }
+
+        static void namespace(KubernetesClient client, String name) {
+            client.namespaces()
+                    .resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(name)
+                            .endMetadata()
+                            .build())
+                    .serverSideApply();
         }
 
         /** Shaped like Kubeflow's MySQL: uid 999, fsGroup 999, Recreate; writes a file and its ids on the volume. */
