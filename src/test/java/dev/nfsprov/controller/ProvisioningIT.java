@@ -88,7 +88,7 @@ class ProvisioningIT {
         assertThat(pv.getSpec().getCapacity().get("storage").toString()).isEqualTo("1Gi");
         assertThat(pv.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
         assertThat(pv.getSpec().getPersistentVolumeReclaimPolicy()).isEqualTo("Delete");
-        assertThat(pv.getSpec().getStorageClassName()).isEqualTo(ns + "-std");
+        assertThat(pv.getSpec().getStorageClassName()).isEqualTo(ns + "-owner");
         assertThat(pv.getSpec().getMountOptions()).containsExactly("nfsvers=4.1");
         assertThat(pv.getMetadata().getAnnotations())
                 .containsEntry("pv.kubernetes.io/provisioned-by", provisionerName)
