@@ -108,7 +108,8 @@ class ProvisioningIT {
         kube.awaitEvent("data", "ProvisioningSucceeded", "Successfully provisioned volume " + pvName);
         String metrics = provisioner.get("/metrics").body();
         assertThat(metrics)
-                .containsPattern("controller_persistentvolumeclaim_provision_total\\{class=\"" + ns + "-std\"} [1-9]");
+                .containsPattern(
+                        "controller_persistentvolumeclaim_provision_total\\{class=\"" + ns + "-owner\"} [1-9]");
         assertThat(metrics).contains("controller_persistentvolumeclaim_provision_duration_seconds_bucket");
         assertThat(provisioner.get("/healthz").statusCode()).isEqualTo(200);
     }
