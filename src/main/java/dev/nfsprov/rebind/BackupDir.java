@@ -19,7 +19,10 @@ import java.util.stream.Stream;
 
 /**
  * The originals of the claims rebind deletes, one YAML file each, durable (fsync of file and directory) before
- * anything is deleted. A directory with an IN-PROGRESS marker is an unfinished run: the next run resumes it.
+ * anything is deleted: {@code NS__NAME.yaml} verbatim, for the record and for --restore, and {@code NS__NAME.apply.yaml}
+ * without what the API server owns (uid, resourceVersion, status, the binding annotations), which
+ * {@code kubectl apply -f} re-creates as it was. A directory with an IN-PROGRESS marker is an unfinished run: the
+ * next run resumes it.
  */
 public final class BackupDir {
 
@@ -62,12 +65,20 @@ public final class BackupDir {
             Files.writeString(
                     dir.resolve(MARKER), "rebind has not finished; run it again to resume, or --restore " + dir + "\n");
         }
-        String name = original.getMetadata().getNamespace() + "__"
-                + original.getMetadata().getName() + ".yaml";
+        String base = original.getMetadata().getNamespace() + "__"
+                + original.getMetadata().getName();
+        write(base + APPLY_SUFFIX, Serialization.asYaml(ClaimRewrite.rewrite(original, null, true)));
+        write(base + ".yaml", Serialization.asYaml(original)); // last: its presence is what resume reads
+    }
+
+    /** The re-appliable copy's suffix: originals() skips it. */
+    static final String APPLY_SUFFIX = ".apply.yaml";
+
+    private void write(String name, String content) throws IOException {
         Path tmp = dir.resolve("." + name + ".tmp");
         try (FileChannel ch = FileChannel.open(
                 tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            ch.write(StandardCharsets.UTF_8.encode(Serialization.asYaml(original)));
+            ch.write(StandardCharsets.UTF_8.encode(content));
             ch.force(true);
         }
         Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
@@ -81,6 +92,7 @@ public final class BackupDir {
         if (!Files.isDirectory(dir)) return out;
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".yaml")
+                            && !p.getFileName().toString().endsWith(APPLY_SUFFIX)
                             && !p.getFileName().toString().startsWith("."))
                     .sorted()
                     .toList()) {

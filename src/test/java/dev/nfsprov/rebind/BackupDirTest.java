@@ -38,8 +38,10 @@ class BackupDirTest {
         assertThat(back.getFirst().getSpec().getStorageClassName()).isEmpty();
         try (var files = Files.list(dir.path())) {
             assertThat(files.map(p -> p.getFileName().toString()))
-                    .containsExactlyInAnyOrder("IN-PROGRESS", "ns__a.yaml");
+                    .containsExactlyInAnyOrder("IN-PROGRESS", "ns__a.yaml", "ns__a.apply.yaml");
         }
+        String apply = Files.readString(dir.path().resolve("ns__a.apply.yaml"));
+        assertThat(apply).contains("name: \"a\"").contains("namespace: \"ns\"").doesNotContain("uid");
         dir.finish();
         assertThat(dir.unfinished()).isFalse();
         assertThat(dir.originals()).hasSize(1);

@@ -347,6 +347,32 @@ class RebindIT {
     }
 
     @Test
+    void aBackupIsReAppliedWithKubectlAsDocumented() throws Exception {
+        var original = kube.create(kube.claimBuilder("by-hand", "")
+                .editMetadata()
+                .addToLabels("keep", "me")
+                .endMetadata());
+        var backups = BackupDir.choose(backupDir("kubectl"), Path.of("."));
+        backups.save(kube.claim("by-hand")); // as rebind does before it deletes
+        client.persistentVolumeClaims().inNamespace(NS).withName("by-hand").delete();
+        Await.until("claim deleted", Duration.ofSeconds(30), () -> kube.claim("by-hand") == null);
+
+        var applied = Commands.run(
+                Map.of("KUBECONFIG", env.kubeconfig.toString()),
+                List.of(
+                        TestEnvironment.tool("kubectl").toString(),
+                        "apply",
+                        "-f",
+                        backups.path().resolve(NS + "__by-hand.apply.yaml").toString()));
+        assertThat(applied.exitCode()).as(applied.stdout() + applied.stderr()).isZero();
+        var again = kube.claim("by-hand");
+        assertThat(again.getMetadata().getUid())
+                .isNotEqualTo(original.getMetadata().getUid());
+        assertThat(again.getMetadata().getLabels()).containsEntry("keep", "me");
+        assertThat(again.getSpec().getStorageClassName()).isEmpty();
+    }
+
+    @Test
     void killedBetweenDeleteAndCreateTheRerunRecreatesFromBackup() throws Exception {
         kube.create(kube.claimBuilder("interrupted", "")
                 .editMetadata()
