@@ -46,7 +46,7 @@ class ChartIT {
         assertThat(sc.getMetadata().getAnnotations())
                 .containsEntry("storageclass.kubernetes.io/is-default-class", "true");
         assertThat(sc.getProvisioner()).isEqualTo("cluster.local/nfs-client-provisioner-nfsprov");
-        assertThat(sc.getMountOptions()).containsExactly("nfsvers=4.1");
+        assertThat(sc.getMountOptions()).as("no NFS version pinned by default").isNullOrEmpty();
         assertThat(sc.getAllowVolumeExpansion()).isFalse();
         var deployment = objects.stream()
                 .filter(Deployment.class::isInstance)
@@ -119,6 +119,42 @@ class ChartIT {
         var checked = new java.util.TreeSet<String>();
         for (String[] n : dev.nfsprov.doctor.ClusterChecks.NEEDED) checked.add(n[0] + "/" + n[1] + "/" + n[2]);
         assertThat(checked).isEqualTo(granted);
+    }
+
+    @Test
+    void nfsSubdirsMountOptionsKeepTheirMeaning(TestNamespace ns) {
+        // nfs-subdir's values file: nfs.mountOptions mounts the volumes (and the controller's own share)
+        var objects = objects(
+                ns.env(),
+                Chart.template(
+                        "old",
+                        ns.name(),
+                        List.of("--set", "nfs.server=nas.example", "--set", "nfs.mountOptions={nfsvers=3,nolock}")));
+        var sc = objects.stream()
+                .filter(StorageClass.class::isInstance)
+                .map(StorageClass.class::cast)
+                .findFirst()
+                .orElseThrow();
+        assertThat(sc.getMountOptions()).containsExactly("nfsvers=3", "nolock");
+        // storageClass.mountOptions, ours, overrides for the volumes only
+        var ours = objects(
+                ns.env(),
+                Chart.template(
+                        "new",
+                        ns.name(),
+                        List.of(
+                                "--set",
+                                "nfs.server=nas.example",
+                                "--set",
+                                "nfs.mountOptions={nfsvers=3}",
+                                "--set",
+                                "storageClass.mountOptions={nfsvers=4.1}")));
+        var sc2 = ours.stream()
+                .filter(StorageClass.class::isInstance)
+                .map(StorageClass.class::cast)
+                .findFirst()
+                .orElseThrow();
+        assertThat(sc2.getMountOptions()).containsExactly("nfsvers=4.1");
     }
 
     @Test
