@@ -2,7 +2,6 @@ package dev.nfsprov.cli;
 
 import dev.nfsprov.controller.ProvisionerApp;
 import dev.nfsprov.controller.ProvisionerSettings;
-import dev.nfsprov.net.HostPort;
 import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.provision.ShareLocation;
 import dev.nfsprov.share.DirectorySettings;
@@ -155,11 +154,7 @@ final class ControllerCommand implements Callable<Integer> {
             throw new UserError(e.getMessage() + " (set --mount-path or NFS_MOUNT_PATH)");
         }
         if (workers < 1 || workers > 256) throw new UserError("--workers must be between 1 and 256");
-        try {
-            HostPort.parse(metricsAddress, "0.0.0.0", -1);
-        } catch (IllegalArgumentException e) {
-            throw new UserError("--metrics-address must be HOST:PORT or :PORT: " + e.getMessage());
-        }
+        KubeClients.address("--metrics-address", "HOST:PORT or :PORT", metricsAddress, "0.0.0.0", -1);
         String namespace = firstNonBlank(System.getenv("POD_NAMESPACE"), inClusterNamespace(), "default");
         String identity = firstNonBlank(System.getenv("POD_NAME"), hostname()) + "_"
                 + UUID.randomUUID().toString().substring(0, 8);

@@ -97,12 +97,7 @@ final class DoctorCommand implements Callable<Integer> {
                 report.add(Check.unknown(
                         "NFS server", "no --nfs-server given and no nfsprov Deployment to read NFS_SERVER from"));
             } else {
-                HostPort nfs;
-                try {
-                    nfs = HostPort.parse(server, null, 2049);
-                } catch (IllegalArgumentException e) {
-                    throw new UserError("--nfs-server must be HOST or HOST:PORT: " + e.getMessage());
-                }
+                HostPort nfs = KubeClients.address("--nfs-server", "HOST or HOST:PORT", server, null, 2049);
                 new NfsChecks(nfs.host(), nfs.port(), portmapperPort, probeTimeout).run(path, report);
             }
         }

@@ -42,6 +42,16 @@ final class KubeClients {
         return "no configuration: no --kubeconfig, no KUBECONFIG, no ~/.kube/config, not in a Pod";
     }
 
+    /** An address flag (HOST:PORT, :PORT, [IPv6]:PORT), or a user error naming the flag and the form it takes. */
+    static dev.nfsprov.net.HostPort address(
+            String flag, String form, String text, String defaultHost, int defaultPort) {
+        try {
+            return dev.nfsprov.net.HostPort.parse(text, defaultHost, defaultPort);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(flag + " must be " + form + ": " + e.getMessage());
+        }
+    }
+
     /** "90s", "5m", "1h" or ISO-8601 "PT5M". */
     static java.time.Duration duration(String text, String flag) {
         String t = text.strip().toLowerCase();

@@ -130,7 +130,7 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
         StorageClass storageClass = className == null || className.isEmpty()
                 ? null
                 : w.storageClasses().get(className);
-        return VolumeRules.decide(volume, storageClass, w.provisionerName(), sharing(volume, context));
+        return VolumeRules.decide(volume, storageClass, w.provisionerName(), () -> sharing(volume, context));
     }
 
     /** Other PersistentVolumes, ours or not, whose spec.nfs names this volume's directory (the cache keeps spec.nfs). */

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** The provisioner's decisions about its volumes, each with a reason. */
 public final class VolumeRules {
@@ -23,7 +24,7 @@ public final class VolumeRules {
      * re-created under a reusable pattern): their data is never reclaimed from under them.
      */
     public static VolumeVerdict decide(
-            PersistentVolume volume, StorageClass storageClass, String provisioner, List<String> sharing) {
+            PersistentVolume volume, StorageClass storageClass, String provisioner, Supplier<List<String>> sharing) {
         String policy = volume.getSpec().getPersistentVolumeReclaimPolicy();
         if (!"Delete".equals(policy)) {
             return new VolumeVerdict.Keep("reclaim policy " + policy + ": the data is the administrator's to handle");
@@ -34,8 +35,9 @@ public final class VolumeRules {
         if (!"Released".equals(phase) && !"Failed".equals(phase)) {
             return new VolumeVerdict.Keep("it was never bound (" + phase + "); its directory is kept");
         }
-        if (!sharing.isEmpty()) {
-            return new VolumeVerdict.Spare("PersistentVolume " + String.join(", ", sharing)
+        List<String> others = sharing.get(); // a scan of every volume: asked only of a volume about to be reclaimed
+        if (!others.isEmpty()) {
+            return new VolumeVerdict.Spare("PersistentVolume " + String.join(", ", others)
                     + " names the same directory; its data is left for it");
         }
         try {

@@ -9,7 +9,6 @@ import dev.nfsprov.testenv.NodeEnvironment;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -411,29 +410,21 @@ class GuideOnNodeIT {
 
     /** Claims and Kubeflow-shaped database Deployments in one namespace. */
     record Workloads(KubernetesClient client, String namespace) {
+        Kube kube() {
+            return new Kube(client, namespace);
+        }
+
         PersistentVolumeClaim claim(String name, String storageClass, String size) {
-            return client.persistentVolumeClaims()
-                    .resource(new PersistentVolumeClaimBuilder()
-                            .withNewMetadata()
-                            .withNamespace(namespace)
-                            .withName(name)
-                            .endMetadata()
-                            .withNewSpec()
-                            .withAccessModes("ReadWriteOnce")
-                            .withStorageClassName(storageClass)
-                            .withNewResources()
-                            .addToRequests("storage", new Quantity(size))
-                            .endResources()
-                            .endSpec()
-                            .build())
-                    .create();
+            return kube().create(kube().claimBuilder(name, storageClass)
+                    .editSpec()
+                    .editResources()
+                    .addToRequests("storage", new Quantity(size))
+                    .endResources()
+                    .endSpec());
         }
 
         PersistentVolumeClaim claim(String name) {
-            return client.persistentVolumeClaims()
-                    .inNamespace(namespace)
-                    .withName(name)
-                    .get();
+            return kube().claim(name);
         }
 
         String claimPhase(String name) {
@@ -441,7 +432,7 @@ class GuideOnNodeIT {
         }
 
         PersistentVolumeClaim awaitBound(String name) {
-            return new Kube(client, namespace).awaitBound(name, Duration.ofSeconds(120));
+            return kube().awaitBound(name, Duration.ofSeconds(120));
         }
 
         static void namespace(KubernetesClient client, String name) {
