@@ -53,3 +53,19 @@ pathPattern: {{ . | quote }}
 onDelete: {{ . | quote }}
 {{- end }}
 {{- end -}}
+
+{{- /* Values that would deploy something other than what the file asks for fail here, each with what to do. */}}
+{{- define "nfsprov.checkValues" -}}
+{{- if not .Values.nfs.server }}
+{{- fail "nfs.server is required: --set nfs.server=<NFS server address>" }}
+{{- end }}
+{{- if regexMatch "nfs-subdir-external-provisioner|nfs-client-provisioner" .Values.image.repository }}
+{{- fail (printf "image.repository is nfs-subdir-external-provisioner's image (%s), kept from its values file: remove image.repository and image.tag from the file (the chart then runs nfsprov %s), or set them to your copy of the nfsprov image" .Values.image.repository .Chart.AppVersion) }}
+{{- end }}
+{{- if regexMatch "^v?4\\.0\\." (toString .Values.image.tag) }}
+{{- fail (printf "image.tag %s is an nfs-subdir-external-provisioner version, kept from its values file: remove image.tag (the chart then runs nfsprov %s)" (toString .Values.image.tag) .Chart.AppVersion) }}
+{{- end }}
+{{- if .Values.podSecurityPolicy.enabled }}
+{{- fail "podSecurityPolicy.enabled: PodSecurityPolicy was removed in Kubernetes 1.25; remove the key (the Pod meets the baseline Pod Security level: docs/security.md)" }}
+{{- end }}
+{{- end -}}

@@ -151,7 +151,7 @@ final class ControllerCommand implements Callable<Integer> {
         try {
             new Share(mountPath).checkUsable();
         } catch (ShareException e) {
-            throw new UserError(e.getMessage() + " (set --mount-path or NFS_MOUNT_PATH)");
+            throw new UserError(e.getMessage());
         }
         if (workers < 1 || workers > 256) throw new UserError("--workers must be between 1 and 256");
         KubeClients.address("--metrics-address", "HOST:PORT or :PORT", metricsAddress, "0.0.0.0", -1);

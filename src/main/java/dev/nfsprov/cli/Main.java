@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Dynamic NFS volume provisioner for Kubernetes.",
-        subcommands = {ControllerCommand.class, RebindCommand.class, DoctorCommand.class})
+        subcommands = {ControllerCommand.class, RebindCommand.class, DoctorCommand.class, ReleaseFinalizersCommand.class
+        })
 public final class Main {
 
     public static void main(String[] args) {
@@ -19,6 +20,12 @@ public final class Main {
     /** A command line whose errors are one line on stderr, never a stack trace. */
     public static CommandLine commandLine() {
         var cli = new CommandLine(new Main());
+        // The chart's extraArgs come after its own flags, so the last of a repeated option wins.
+        cli.setOverwrittenOptionsAllowed(true);
+        // `nfsprov completion` prints a bash/zsh completion script (source <(nfsprov completion)).
+        var completion = new CommandLine(new picocli.AutoComplete.GenerateCompletion());
+        completion.getCommandSpec().usageMessage().hidden(false);
+        cli.addSubcommand("completion", completion);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof UserError u) {
                 cmd.getErr().println("nfsprov: " + u.getMessage());

@@ -20,9 +20,36 @@ public final class Share {
 
     /** Fails with a message an administrator can act on unless the mount path is a writable directory. */
     public void checkUsable() throws ShareException {
-        if (!Files.isDirectory(root))
-            throw new ShareException("mount path " + root + " is not a directory (is the NFS share mounted there?)");
-        if (!Files.isWritable(root)) throw new ShareException("mount path " + root + " is not writable");
+        if (!Files.isDirectory(root)) {
+            throw new ShareException("mount path " + root
+                    + " is not a directory (is the NFS share mounted there? set --mount-path or NFS_MOUNT_PATH)");
+        }
+        if (!Files.isWritable(root)) {
+            try {
+                int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+                int owner = (Integer) Files.getAttribute(root, "unix:uid");
+                int mode = (Integer) Files.getAttribute(root, "unix:mode");
+                throw new ShareException(notWritable(root.toString(), uid, owner, mode));
+            } catch (IOException | UnsupportedOperationException e) {
+                throw new ShareException("mount path " + root + " is not writable");
+            }
+        }
+    }
+
+    /**
+     * Why the share's root is not writable, and what to do. Root refused by an NFS server is root squash (the
+     * default of most servers): the usual hint "not writable" sends administrators looking in the wrong place.
+     */
+    static String notWritable(String root, int uid, int owner, int mode) {
+        String where = "mount path %s (owner uid %d, mode %04o)".formatted(root, owner, mode & 07777);
+        if (uid == 0) {
+            return where + " is not writable by root: the NFS export squashes root (root_squash, most servers'"
+                    + " default). Export it with no_root_squash, or run the controller as uid " + owner
+                    + " (podSecurityContext.runAsUser=" + owner + ", runAsGroup too), which writes as that uid"
+                    + " but cannot give volumes other owners (NFS_DEFAULT_UID/GID, the uid/gid annotations)";
+        }
+        return where + " is not writable by uid " + uid + ": run the controller as uid " + owner
+                + " (podSecurityContext.runAsUser), or make the exported directory writable by uid " + uid;
     }
 
     /** Files beside each volume (in its parent) that record which PersistentVolume the directory was made for. */

@@ -23,6 +23,8 @@ final class Chart {
             "--set",
             "storageClass.defaultClass=true");
 
+    static final String KUBE_VERSION = "1.35.4";
+
     private Chart() {}
 
     static String helm(String... args) {
@@ -34,7 +36,9 @@ final class Chart {
     }
 
     static String template(String release, String namespace, List<String> values) {
-        var args = new ArrayList<>(List.of("template", release, CHART.toString(), "--namespace", namespace));
+        // helm template assumes Kubernetes 1.20 without a cluster; the chart requires 1.25 or newer
+        var args = new ArrayList<>(List.of(
+                "template", release, CHART.toString(), "--namespace", namespace, "--kube-version", KUBE_VERSION));
         args.addAll(values);
         return helm(args.toArray(String[]::new));
     }

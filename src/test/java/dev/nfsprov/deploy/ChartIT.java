@@ -161,7 +161,13 @@ class ChartIT {
     void missingServerFailsWithWhatToSet() {
         var r = dev.nfsprov.testenv.Commands.run(
                 java.util.Map.of(),
-                List.of(TestEnvironment.tool("helm").toString(), "template", "x", Chart.CHART.toString()));
+                List.of(
+                        TestEnvironment.tool("helm").toString(),
+                        "template",
+                        "x",
+                        Chart.CHART.toString(),
+                        "--kube-version",
+                        Chart.KUBE_VERSION));
         assertThat(r.exitCode()).isNotZero();
         assertThat(r.stderr()).contains("nfs.server is required");
     }

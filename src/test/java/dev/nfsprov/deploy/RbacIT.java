@@ -9,12 +9,10 @@ import dev.nfsprov.testenv.RealCluster;
 import dev.nfsprov.testenv.RealCluster.TestNamespace;
 import dev.nfsprov.testenv.TestEnvironment;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -89,41 +87,7 @@ class RbacIT {
         assertThat(role).isNotNull();
         assertThat(serviceAccount).isNotNull();
         apply(clusterRole.getRules(), role.getRules());
-        var token = env.client
-                .serviceAccounts()
-                .inNamespace(ns)
-                .withName(serviceAccount)
-                .tokenRequest(new TokenRequestBuilder()
-                        .withNewSpec()
-                        .withExpirationSeconds(7200L)
-                        .endSpec()
-                        .build())
-                .getStatus()
-                .getToken();
-        kubeconfig = env.stateDir.resolve("sa-" + ns + ".kubeconfig");
-        String admin = Files.readString(env.kubeconfig);
-        String server = admin.lines()
-                .filter(l -> l.strip().startsWith("server:"))
-                .findFirst()
-                .orElseThrow()
-                .strip()
-                .substring(8)
-                .strip();
-        String ca = admin.lines()
-                .filter(l -> l.strip().startsWith("certificate-authority:"))
-                .findFirst()
-                .orElseThrow()
-                .strip()
-                .substring(22)
-                .strip();
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: dev, cluster: {server: %s, certificate-authority: %s}}]
-                users: [{name: sa, user: {token: %s}}]
-                contexts: [{name: dev, context: {cluster: dev, user: sa, namespace: %s}}]
-                current-context: dev
-                """.formatted(server, ca, token, ns));
+        kubeconfig = dev.nfsprov.testenv.ServiceAccounts.kubeconfig(env, ns, serviceAccount);
     }
 
     @AfterAll
