@@ -171,31 +171,4 @@ class ChartIT {
         assertThat(r.exitCode()).isNotZero();
         assertThat(r.stderr()).contains("nfs.server is required");
     }
-
-    @Test
-    void kustomizeBaseIsAcceptedToo(TestNamespace ns) {
-        // a server dry run cannot create the namespace its objects go into, so that one is made for real
-        ns.env()
-                .client
-                .namespaces()
-                .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
-                        .withNewMetadata()
-                        .withName("nfsprov")
-                        .endMetadata()
-                        .build())
-                .serverSideApply();
-        var rendered = Chart.kubectl(
-                ns.env(),
-                null,
-                "kustomize",
-                TestEnvironment.REPO.resolve("deploy/kustomize/base").toString());
-        assertThat(rendered.exitCode()).as(rendered.stderr()).isZero();
-        assertThat(rendered.stdout())
-                .contains("kind: Deployment")
-                .contains("kind: ClusterRole")
-                .contains("kind: StorageClass");
-        var dryRun = Chart.kubectl(ns.env(), rendered.stdout(), "apply", "--dry-run=server", "-f", "-");
-        assertThat(dryRun.exitCode()).as(dryRun.stderr()).isZero();
-        assertThat(dryRun.stdout()).contains("(server dry run)");
-    }
 }
