@@ -52,6 +52,9 @@ pathPattern: {{ . | quote }}
 {{- with .Values.storageClass.onDelete }}
 onDelete: {{ . | quote }}
 {{- end }}
+{{- with .Values.storageClass.existingDirectory }}
+existingDirectory: {{ . | quote }}
+{{- end }}
 {{- end -}}
 
 {{- /* Values that would deploy something other than what the file asks for fail here, each with what to do. */}}

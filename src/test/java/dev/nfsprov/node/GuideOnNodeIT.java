@@ -189,6 +189,51 @@ class GuideOnNodeIT {
 
     @Test
     @Order(4)
+    void doctorRunsFromTheImageAsTheChartsCliServiceAccount() {
+        upgrade("--set", "cliRole.create=true", "--set", "cliRole.serviceAccount=true");
+        // What docs/install.md documents as `kubectl run --rm -i ... -- doctor`, as a Pod whose log is read.
+        client.pods()
+                .inNamespace(SYSTEM)
+                .resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                        .withNewMetadata()
+                        .withName("nfsprov-doctor")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withServiceAccountName(DEPLOYMENT + "-cli")
+                        .withRestartPolicy("Never")
+                        .addNewContainer()
+                        .withName("doctor")
+                        .withImage(node.imageRepository + ":" + node.imageTag)
+                        .withArgs("doctor", "-n", KUBEFLOW)
+                        .endContainer()
+                        .endSpec()
+                        .build())
+                .create();
+        Pod done = Await.until(
+                "the doctor Pod finished",
+                Duration.ofSeconds(90),
+                () -> client.pods()
+                        .inNamespace(SYSTEM)
+                        .withName("nfsprov-doctor")
+                        .get(),
+                p -> p != null
+                        && List.of("Succeeded", "Failed").contains(p.getStatus().getPhase()));
+        String log =
+                client.pods().inNamespace(SYSTEM).withName("nfsprov-doctor").getLog();
+        assertThat(log).contains("Kubernetes API").contains(node.nfsServer).doesNotContainIgnoringCase("forbidden");
+        assertThat(done.getStatus()
+                        .getContainerStatuses()
+                        .getFirst()
+                        .getState()
+                        .getTerminated()
+                        .getExitCode())
+                .as("0 all ok, 1 warnings only:%n%s", log)
+                .isIn(0, 1);
+        client.pods().inNamespace(SYSTEM).withName("nfsprov-doctor").delete();
+    }
+
+    @Test
+    @Order(5)
     void withTwoReplicasTheOtherTakesOverWhenTheLeaderIsDeleted() {
         upgrade("--set", "replicaCount=2");
         Await.until(
@@ -228,7 +273,7 @@ class GuideOnNodeIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aBurstOf300ClaimsUnderTheChartsMemoryLimitNeverRestartsTheController() {
         Await.until("one controller Pod Running and ready", Duration.ofSeconds(120), () -> {
             var pods = controllerPods();
@@ -280,7 +325,7 @@ class GuideOnNodeIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void upgradeTakesEffectAndUninstallLeavesEveryVolumeAndDirectory() throws Exception {
         var ns = "lifecycle";
         Workloads.namespace(client, ns);
@@ -347,6 +392,17 @@ class GuideOnNodeIT {
         try (var s = Files.list(node.exportDir)) {
             assertThat(s.sorted().toList()).isEqualTo(directories);
         }
+        // The finalizers the controller left would make every later delete of these volumes hang: released.
+        String provisioner = "cluster.local/" + DEPLOYMENT;
+        String released = Await.until(
+                "release-finalizers accepted once the controller's Lease expires",
+                Duration.ofSeconds(60),
+                () -> nfsprov("release-finalizers", "--provisioner", provisioner, "--apply"),
+                out -> out.endsWith("exit 0"));
+        assertThat(released).contains("volume(s) released.");
+        assertThat(client.persistentVolumes().list().getItems())
+                .noneMatch(pv -> pv.getMetadata().getFinalizers() != null
+                        && pv.getMetadata().getFinalizers().contains(dev.nfsprov.protocol.Names.FINALIZER));
         // The databases keep running on their volumes.
         assertThat(kubeflow.awaitPod(
                         "mysql", "Running", p -> "Running".equals(p.getStatus().getPhase())))
