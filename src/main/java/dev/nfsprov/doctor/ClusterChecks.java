@@ -30,7 +30,13 @@ public final class ClusterChecks {
 
     /** An nfsprov controller found as a Deployment: its namespace, name and configuration. */
     public record Controller(
-            String namespace, String name, String provisioner, String nfsServer, String nfsPath, boolean ready) {}
+            String namespace,
+            String name,
+            String provisioner,
+            String nfsServer,
+            String nfsPath,
+            boolean ready,
+            Map<String, String> selector) {}
 
     /**
      * (group, resource, verb) the controller needs cluster-wide: the chart's ClusterRole, which ChartIT holds it to.
@@ -131,7 +137,8 @@ public final class ClusterChecks {
                                 env.get("PROVISIONER_NAME"),
                                 env.get("NFS_SERVER"),
                                 env.get("NFS_PATH"),
-                                ready));
+                                ready,
+                                d.getSpec().getSelector().getMatchLabels()));
                     }
                 }
             }
@@ -266,11 +273,13 @@ public final class ClusterChecks {
         for (Controller c : controllers) {
             String title = "controller " + c.namespace() + "/" + c.name();
             if (!c.ready()) {
+                String why = ControllerPods.trouble(client, c.namespace(), c.selector());
                 report.add(Check.problem(
                         title,
-                        "Deployment has no ready replica",
+                        "Deployment has no ready replica" + (why == null ? "" : ": " + why),
                         "kubectl -n " + c.namespace() + " describe deployment " + c.name() + "; kubectl -n "
-                                + c.namespace() + " logs deploy/" + c.name()));
+                                + c.namespace() + " logs deploy/" + c.name()
+                                + (why != null && why.contains("squashes root") ? " (docs/troubleshooting.md)" : "")));
                 continue;
             }
             Lease l = leases.get(Names.leaseName(c.provisioner()));

@@ -209,10 +209,16 @@ final class Dir implements AutoCloseable {
         return name;
     }
 
+    /**
+     * Closes the handle once; a second call does nothing. A second close(2) of the same number could close a
+     * descriptor another thread has just been given, and that thread's next *at call would act elsewhere.
+     */
     @Override
     public void close() {
-        close(fd);
+        if (closed.compareAndSet(false, true)) close(fd);
     }
+
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private int lastErrno;
 

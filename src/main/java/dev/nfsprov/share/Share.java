@@ -80,8 +80,8 @@ public final class Share {
             }
         }
         Dir parent = null;
-        try (Dir top = Dir.open(root)) {
-            parent = top;
+        try {
+            parent = Dir.open(root);
             for (String segment : segments.subList(0, segments.size() - 1)) {
                 String owner = parent.readFile(marker(segment));
                 if (owner != null && existing == Existing.REFUSE) {
@@ -90,7 +90,7 @@ public final class Share {
                 }
                 parent.mkdir(segment, 0755);
                 Dir next = openDir(parent, segment, path);
-                if (parent != top) parent.close();
+                parent.close();
                 parent = next;
             }
             createLeaf(parent, path, settings, volume, existing);
@@ -100,7 +100,7 @@ public final class Share {
         } catch (IOException e) {
             throw new ShareException("cannot create " + path + " on the share: " + ShareException.describe(e), e);
         } finally {
-            if (parent != null) parent.close();
+            if (parent != null) parent.close(); // the one handle still open: each is closed exactly once
         }
     }
 
@@ -113,8 +113,10 @@ public final class Share {
             throws IOException, ShareException {
         String leaf = path.leaf();
         String marker = marker(leaf);
-        String owner = parent.readFile(marker);
+        // The directory is looked at before its marker: a maker writes the marker first, so whoever sees the
+        // directory then sees the marker too (the other order once refused a volume being made at that moment).
         boolean exists = exists(parent, leaf);
+        String owner = parent.readFile(marker);
         boolean ours = owner != null && owner.strip().equals(volume);
         if (exists && !ours && existing == Existing.REFUSE) {
             throw new VolumeConflictException(path + " already exists on the share and was not made for this claim ("

@@ -252,6 +252,97 @@ class DoctorIT {
     }
 
     @Test
+    void aControllerThatCannotStartIsReportedWithItsLastWords(TestNamespace ns) {
+        // The chart's controller on an export that squashes root: it exits at start, and its last line is the
+        // container's termination message (FallbackToLogsOnError). No kubelet here: the status is written as
+        // the kubelet would write it.
+        String said = "nfsprov: mount path /persistentvolumes (owner uid 65534, mode 0755) is not writable by"
+                + " root: the NFS export squashes root (root_squash, most servers' default). Export it with"
+                + " no_root_squash, or run the controller as uid 65534";
+        var labels = Map.of("app.kubernetes.io/name", "nfsprov", "app.kubernetes.io/instance", ns.name());
+        env.client
+                .apps()
+                .deployments()
+                .inNamespace(ns.name())
+                .resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+                        .withNewMetadata()
+                        .withName("squashed")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNewSelector()
+                        .withMatchLabels(labels)
+                        .endSelector()
+                        .withNewTemplate()
+                        .withNewMetadata()
+                        .withLabels(labels)
+                        .endMetadata()
+                        .withNewSpec()
+                        .addNewContainer()
+                        .withName("nfsprov")
+                        .withImage("nfsprov:0.1.0")
+                        .addNewEnv()
+                        .withName("PROVISIONER_NAME")
+                        .withValue("cluster.local/" + ns.name())
+                        .endEnv()
+                        .addNewEnv()
+                        .withName("NFS_SERVER")
+                        .withValue("127.0.0.1")
+                        .endEnv()
+                        .endContainer()
+                        .endSpec()
+                        .endTemplate()
+                        .endSpec()
+                        .build())
+                .create();
+        var pod = Await.until(
+                        "the Deployment's Pod",
+                        Duration.ofSeconds(60),
+                        () -> env.client
+                                .pods()
+                                .inNamespace(ns.name())
+                                .withLabels(labels)
+                                .list()
+                                .getItems(),
+                        pods -> !pods.isEmpty())
+                .getFirst();
+        pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+                .withPhase("Running")
+                .addNewContainerStatus()
+                .withName("nfsprov")
+                .withImage("nfsprov:0.1.0")
+                .withImageID("")
+                .withReady(false)
+                .withRestartCount(4)
+                .withNewState()
+                .withNewWaiting()
+                .withReason("CrashLoopBackOff")
+                .endWaiting()
+                .endState()
+                .withNewLastState()
+                .withNewTerminated()
+                .withExitCode(2)
+                .withReason("Error")
+                .withMessage("starting\n" + said + "\n")
+                .endTerminated()
+                .endLastState()
+                .endContainerStatus()
+                .build());
+        env.client.pods().inNamespace(ns.name()).resource(pod).updateStatus();
+
+        var r = doctor("--only", "cluster", "-n", ns.name());
+        assertThat(r.out())
+                .contains("✗ controller " + ns.name() + "/squashed: Deployment has no ready replica: Pod "
+                        + pod.getMetadata().getName() + " CrashLoopBackOff, last exit 2: " + said)
+                .contains("(docs/troubleshooting.md)");
+        env.client
+                .apps()
+                .deployments()
+                .inNamespace(ns.name())
+                .withName("squashed")
+                .delete();
+    }
+
+    @Test
     void badFlagIsOneLine() {
         var r = doctor("--only", "both");
         assertThat(r.exit()).isEqualTo(2);

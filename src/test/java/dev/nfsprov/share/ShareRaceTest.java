@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nfsprov.pathtemplate.RelativePath;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,12 +24,14 @@ class ShareRaceTest {
         Files.setAttribute(victim, "unix:mode", 0700);
         Files.writeString(victim.resolve("data"), "the victim's");
         Path ns = root.resolve("ns");
-        Path aside = root.resolve("ns-aside");
         Files.createDirectory(ns);
         var stop = new AtomicBoolean();
         var flips = new AtomicLong();
         Thread flipper = Thread.ofPlatform().start(() -> {
-            while (!stop.get()) {
+            for (long round = 0; !stop.get(); round++) {
+                // a fresh name to move the real directory to each round, so a round the controller wins (it made
+                // "ns" again in between) never leaves the flipper stuck
+                Path aside = root.resolve("ns-aside-" + round);
                 try {
                     Files.move(ns, aside, StandardCopyOption.ATOMIC_MOVE); // the real directory out of the way
                     Files.createSymbolicLink(ns, victim); // ...a link to the victim in its place
@@ -38,11 +39,8 @@ class ShareRaceTest {
                     Files.delete(ns);
                     Files.move(aside, ns, StandardCopyOption.ATOMIC_MOVE); // and back
                 } catch (Exception raced) {
-                    // the controller made "ns" in between: carry on flipping
                     try {
                         if (Files.isSymbolicLink(ns)) Files.delete(ns);
-                        if (!Files.exists(ns, LinkOption.NOFOLLOW_LINKS) && Files.isDirectory(aside))
-                            Files.move(aside, ns);
                     } catch (Exception ignored) {
                         // next round
                     }
@@ -74,5 +72,32 @@ class ShareRaceTest {
         }
         assertThat((Integer) Files.getAttribute(victim, "unix:mode") & 07777).isEqualTo(0700);
         assertThat(Files.getAttribute(victim, "unix:uid")).isNotEqualTo(4242);
+    }
+
+    @Test
+    void twoMakersOfTheSameVolumeAtOnceNeitherRefusesTheOther(@TempDir Path root) throws Exception {
+        // Whatever lets two attempts for one claim overlap (a retry while an earlier step still runs), the second
+        // must see the first's directory as its own, never as "not made for this claim".
+        var share = new Share(root);
+        var conflicts = new java.util.concurrent.atomic.AtomicInteger();
+        for (int i = 0; i < 300; i++) {
+            var path = RelativePath.of("vol-" + i);
+            var start = new java.util.concurrent.CyclicBarrier(2);
+            Runnable maker = () -> {
+                try {
+                    start.await();
+                    share.createVolume(path, DirectorySettings.DEFAULT, "pvc-" + path.leaf(), Share.Existing.REFUSE);
+                } catch (VolumeConflictException e) {
+                    conflicts.incrementAndGet();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            Thread a = Thread.ofPlatform().start(maker);
+            Thread b = Thread.ofPlatform().start(maker);
+            a.join();
+            b.join();
+        }
+        assertThat(conflicts).hasValue(0);
     }
 }
