@@ -48,6 +48,8 @@ final class Report {
                 "peak MiB",
                 "rest MiB",
                 "cpu s"));
+        var md = new StringBuilder("| side | burst s | × floor | p50 ms | p90 ms | p99 ms | ready s | peak RSS MiB |"
+                + " rest RSS MiB | CPU s |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         var csv = new StringBuilder(
                 "side,claims,burst_seconds,ratio_to_floor,p50_ms,p90_ms,p99_ms,floor_p50_ms,ready_seconds,"
                         + "peak_rss_mib,rest_rss_mib,cpu_seconds\n");
@@ -67,6 +69,19 @@ final class Report {
                     f == null ? "-" : String.format(Locale.ROOT, "%.1f", f.peakRssMiB()),
                     f == null ? "-" : String.format(Locale.ROOT, "%.1f", f.restRssMiB()),
                     f == null ? "-" : String.format(Locale.ROOT, "%.1f", f.cpuSeconds())));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.2f | %.2f | %.1f | %.1f | %.1f | %s | %s | %s | %s |%n",
+                    s.name(),
+                    s.burstSeconds(),
+                    ratio,
+                    percentile(s.latenciesMs(), 50),
+                    percentile(s.latenciesMs(), 90),
+                    percentile(s.latenciesMs(), 99),
+                    f == null ? "–" : String.format(Locale.ROOT, "%.2f", f.readySeconds()),
+                    f == null ? "–" : String.format(Locale.ROOT, "%.1f", f.peakRssMiB()),
+                    f == null ? "–" : String.format(Locale.ROOT, "%.1f", f.restRssMiB()),
+                    f == null ? "–" : String.format(Locale.ROOT, "%.1f", f.cpuSeconds())));
             csv.append(String.format(
                     Locale.ROOT,
                     "%s,%d,%.3f,%.3f,%.1f,%.1f,%.1f,%.1f,%s,%s,%s,%s%n",
@@ -86,6 +101,9 @@ final class Report {
         System.out.print(out);
         Files.writeString(dir.resolve("summary.txt"), out);
         Files.writeString(dir.resolve("summary.csv"), csv);
+        // for docs/performance.md: the first line says what was run, the table follows
+        Files.writeString(
+                dir.resolve("summary.md"), out.toString().lines().findFirst().orElse("") + "\n\n" + md);
 
         var curves = new StringBuilder("side,ms_since_start,claims_bound\n");
         var chart = new XYChartBuilder()
@@ -95,6 +113,8 @@ final class Report {
                 .xAxisTitle("seconds since the burst started")
                 .yAxisTitle("claims Bound")
                 .build();
+        // whole seconds and whole claims on the axes, not 12.345678
+        chart.getStyler().setXAxisDecimalPattern("#,##0").setYAxisDecimalPattern("#,##0");
         for (var s : sides) {
             List<Double> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
@@ -114,6 +134,6 @@ final class Report {
         System.setProperty("java.awt.headless", "true");
         BitmapEncoder.saveBitmap(chart, dir.resolve("bound-over-time").toString(), BitmapEncoder.BitmapFormat.PNG);
         System.out.println("results in " + TestEnvironment.REPO.relativize(dir)
-                + "/ (summary.csv, bound-over-time.csv, bound-over-time.png)");
+                + "/ (summary.csv, summary.md, bound-over-time.csv, bound-over-time.png)");
     }
 }
