@@ -1,5 +1,6 @@
 package dev.nfsprov.controller;
 
+import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.protocol.Names;
 import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.share.Share;
@@ -137,5 +138,31 @@ public final class ProvisionerApp implements AutoCloseable {
         if (events != null) events.close();
         if (shareWork != null) shareWork.close();
         if (probes != null) probes.close();
+        if (operator != null && settings.leaderElection()) releaseLease();
+    }
+
+    /**
+     * Hands the Lease back on a clean stop, as client-go's ReleaseOnCancel does (JOSDK does not): a replacement
+     * Pod then leads at once instead of waiting out the 15 s lease. Only if this process still holds it.
+     */
+    private void releaseLease() {
+        try {
+            var lease = client.leases()
+                    .inNamespace(settings.leaseNamespace())
+                    .withName(Names.leaseName(settings.provisionerName()));
+            var current = lease.get();
+            if (current == null
+                    || current.getSpec() == null
+                    || !settings.identity().equals(current.getSpec().getHolderIdentity())) return;
+            lease.edit(l -> {
+                l.getSpec().setHolderIdentity("");
+                l.getSpec().setLeaseDurationSeconds(1);
+                return l;
+            });
+            LOG.info("Lease released");
+        } catch (RuntimeException e) {
+            LOG.warning("could not release the Lease (the next leader waits for it to expire): "
+                    + ApiErrors.describeAny(e));
+        }
     }
 }

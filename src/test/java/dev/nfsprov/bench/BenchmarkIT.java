@@ -38,9 +38,21 @@ class BenchmarkIT {
     static final int CREATORS = 16;
     static final Duration WAIT = Duration.ofMinutes(15);
 
-    record Side(String name, double burstSeconds, List<Double> latenciesMs, List<long[]> curve, Footprint footprint) {}
+    record Side(
+            String name,
+            double burstSeconds,
+            List<Double> latenciesMs,
+            List<long[]> curve,
+            Footprint footprint,
+            Lifecycle lifecycle) {}
 
     record Footprint(double readySeconds, double peakRssMiB, double restRssMiB, double cpuSeconds) {}
+
+    /**
+     * A controller restarted with every claim of the burst Bound (ready, and a new claim Bound), then all the
+     * burst's claims deleted at once: seconds until every one of their volumes is gone, and how many were archived.
+     */
+    record Lifecycle(double restartReadySeconds, double restartFirstBoundSeconds, double deleteSeconds, int archived) {}
 
     @Test
     void provisioningAgainstTheBindingFloor(TestNamespace ns) throws Exception {
@@ -58,23 +70,30 @@ class BenchmarkIT {
                     burst(kube, watch, "floor-", floorClass),
                     latency(kube, watch, "lat-floor-", floorClass),
                     curve(watch, "floor-"),
+                    null,
                     null));
 
             sides.add(provisionerSide(env, kube, watch, "nfsprov", null));
             if (!OTHER_CMD.isBlank()) sides.add(provisionerSide(env, kube, watch, "other", OTHER_CMD));
         }
         Report.write(sides, CLAIMS, LATENCY, TestEnvironment.REPO.resolve("target/bench"));
-        for (Side s : sides)
+        for (Side s : sides) {
             assertThat(s.curve()).as(s.name() + ": every claim bound").hasSize(CLAIMS);
+            if (s.lifecycle() != null)
+                assertThat(s.lifecycle().archived())
+                        .as(s.name() + ": every deleted claim archived")
+                        .isEqualTo(CLAIMS);
+        }
     }
 
     private Side provisionerSide(TestEnvironment env, Kube kube, BoundWatch watch, String label, String command)
             throws Exception {
         String provisioner = "bench.nfsprov.dev/" + label + "-" + System.nanoTime();
         String cls = "bench-" + label + "-" + Math.abs(provisioner.hashCode());
-        kube.storageClass(cls, provisioner, Map.of("archiveOnDelete", "false"), "Delete", "Immediate");
+        kube.storageClass(cls, provisioner, Map.of("archiveOnDelete", "true"), "Delete", "Immediate");
         long start = System.nanoTime();
         Footprint footprint;
+        Lifecycle lifecycle = null;
         double burst;
         List<Double> latencies;
         if (command == null) {
@@ -85,6 +104,13 @@ class BenchmarkIT {
                 Thread.sleep(3000); // "at rest": the moment after the work, not a synchronisation
                 footprint = new Footprint(
                         ready, kib(p.pid(), "VmHWM") / 1024.0, kib(p.pid(), "VmRSS") / 1024.0, cpuSeconds(p.pid()));
+                p.terminate();
+                long restart = System.nanoTime();
+                p.start(); // returns once /readyz answers
+                double restartReady = (System.nanoTime() - restart) / 1e9;
+                kube.create(kube.claimBuilder("restart-" + label, cls));
+                double firstBound = (watch.await("restart-" + label, WAIT) - restart) / 1e9;
+                lifecycle = deleteStorm(env, kube, label + "-", restartReady, firstBound);
             }
         } else {
             var pb = new ProcessBuilder("bash", "-c", command)
@@ -112,11 +138,46 @@ class BenchmarkIT {
                         kib(p.pid(), "VmHWM") / 1024.0,
                         kib(p.pid(), "VmRSS") / 1024.0,
                         cpuSeconds(p.pid()));
+                lifecycle = deleteStorm(env, kube, label + "-", Double.NaN, Double.NaN);
             } finally {
                 p.destroy();
             }
         }
-        return new Side(label, burst, latencies, curve(watch, label + "-"), footprint);
+        return new Side(label, burst, latencies, curve(watch, label + "-"), footprint, lifecycle);
+    }
+
+    /** Every claim of the burst deleted at once; seconds until all their volumes are gone. */
+    private static Lifecycle deleteStorm(
+            TestEnvironment env, Kube kube, String prefix, double restartReady, double firstBound) throws Exception {
+        List<String> volumes = new ArrayList<>();
+        for (int i = 0; i < CLAIMS; i++)
+            volumes.add(kube.claim(prefix + i).getSpec().getVolumeName());
+        long start = System.nanoTime();
+        try (ExecutorService pool = Executors.newFixedThreadPool(CREATORS)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < CLAIMS; i++) {
+                int n = i;
+                done.add(pool.submit(() -> kube.deleteClaim(prefix + n)));
+            }
+            for (Future<?> f : done) f.get();
+        }
+        var remaining = new java.util.HashSet<>(volumes);
+        dev.nfsprov.testenv.Await.until("every volume of the burst gone", WAIT, () -> {
+            var left = new java.util.HashSet<String>();
+            for (var pv : env.client.persistentVolumes().list().getItems())
+                left.add(pv.getMetadata().getName());
+            remaining.retainAll(left);
+            return remaining.isEmpty();
+        });
+        double seconds = (System.nanoTime() - start) / 1e9;
+        int archived = 0;
+        try (var entries = Files.list(env.exportDir)) {
+            for (var e : entries.toList()) {
+                String name = e.getFileName().toString();
+                if (name.startsWith("archived-") && volumes.stream().anyMatch(name::endsWith)) archived++;
+            }
+        }
+        return new Lifecycle(restartReady, firstBound, seconds, archived);
     }
 
     private static void preBoundVolumes(KubernetesClient client, String ns, String cls, String prefix, int n) {

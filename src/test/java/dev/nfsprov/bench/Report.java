@@ -98,6 +98,38 @@ final class Report {
                     f == null ? "" : f.restRssMiB(),
                     f == null ? "" : f.cpuSeconds()));
         }
+        out.append(String.format(
+                Locale.ROOT,
+                "%n%-28s %14s %16s %14s %9s%n",
+                "side",
+                "restart ready s",
+                "restart bound s",
+                "delete " + claims + " s",
+                "archived"));
+        md.append("\n| side | restart: ready s | restart: a new claim Bound s | ")
+                .append(claims)
+                .append(
+                        " claims deleted at once: all volumes gone s | archived |\n| --- | ---: | ---: | ---: | ---: |\n");
+        for (var s : sides) {
+            var l = s.lifecycle();
+            if (l == null) continue;
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%-28s %14.2f %16.2f %14.2f %9d%n",
+                    s.name(),
+                    l.restartReadySeconds(),
+                    l.restartFirstBoundSeconds(),
+                    l.deleteSeconds(),
+                    l.archived()));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.2f | %.2f | %.2f | %d |%n",
+                    s.name(),
+                    l.restartReadySeconds(),
+                    l.restartFirstBoundSeconds(),
+                    l.deleteSeconds(),
+                    l.archived()));
+        }
         System.out.print(out);
         Files.writeString(dir.resolve("summary.txt"), out);
         Files.writeString(dir.resolve("summary.csv"), csv);

@@ -9,7 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** SIGTERM, as the kubelet sends it: the leader stops within 5 s, with no stack trace. */
+/** SIGTERM, as the kubelet sends it: the leader stops within 5 s, with no stack trace, and releases its Lease. */
 @ExtendWith(RealCluster.class)
 class ShutdownIT {
 
@@ -23,5 +23,15 @@ class ShutdownIT {
         assertThat(seconds).as("seconds from SIGTERM to exit").isLessThan(5.0);
         assertThat(exit).isEqualTo(143);
         assertThat(p.log()).doesNotContain("\tat ");
+        // the Lease handed back, so a replacement leads at once instead of after its 15 s
+        var lease = ns.env()
+                .client
+                .leases()
+                .inNamespace(ns.name())
+                .withName(dev.nfsprov.protocol.Names.leaseName("nfsprov.dev/" + ns.name()))
+                .get();
+        assertThat(lease.getSpec().getHolderIdentity())
+                .as("holder after SIGTERM")
+                .isEmpty();
     }
 }
