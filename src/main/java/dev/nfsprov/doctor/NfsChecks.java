@@ -121,5 +121,37 @@ public final class NfsChecks {
         } else {
             report.add(Check.unknown("export " + path, "the server speaks no NFSv4.0 and no v3 to look it up with"));
         }
+        if (v3) locking(probe, report);
+    }
+
+    /**
+     * NFSv3 has no locking of its own: the lock manager and the status monitor must be registered with the
+     * portmapper, or a database on an NFSv3 mount fails with "Unable to lock ./ibdata1 error: 11".
+     */
+    private void locking(NfsProbe probe, Report report) {
+        try {
+            Optional<Boolean> nlm = probe.registered(portmapperPort, NfsProbe.NLM, 4);
+            Optional<Boolean> nsm = probe.registered(portmapperPort, NfsProbe.NSM, 1);
+            if (nlm.isEmpty() || nsm.isEmpty()) {
+                report.add(Check.unknown(
+                        "NFSv3 locking", "no portmapper on " + host + ":" + portmapperPort + " to ask for NLM"));
+                return;
+            }
+            List<String> missing = new java.util.ArrayList<>();
+            if (!nlm.get()) missing.add("the lock manager (NLM, program 100021)");
+            if (!nsm.get()) missing.add("the status monitor (NSM, program 100024)");
+            if (missing.isEmpty()) {
+                report.add(Check.ok("NFSv3 locking", "the lock manager and the status monitor are registered"));
+            } else {
+                report.add(Check.warning(
+                        "NFSv3 locking",
+                        String.join(" and ", missing) + " not registered with the portmapper: file locks over NFSv3"
+                                + " fail, and databases with them (MySQL: \"Unable to lock ./ibdata1 error: 11\")",
+                        "mount with NFSv4 (storageClass.mountOptions={nfsvers=4.1}: locking is part of the protocol),"
+                                + " or run rpc.statd and the lock manager on the server"));
+            }
+        } catch (RpcException e) {
+            report.add(Check.unknown("NFSv3 locking", e.getMessage()));
+        }
     }
 }

@@ -106,6 +106,39 @@ public final class NfsProbe {
         return Optional.of(parseExports(reply.results()));
     }
 
+    /** The lock manager (NLM v4) and the status monitor (NSM v1) that NFSv3 locking needs. */
+    public static final long NLM = 100021;
+
+    public static final long NSM = 100024;
+
+    /**
+     * Whether the portmapper lists a program and version, over TCP or UDP; empty if there is no portmapper to ask.
+     */
+    public Optional<Boolean> registered(int portmapperPort, long program, int version) throws RpcException {
+        RpcClient portmap = new RpcClient(host, portmapperPort, timeout);
+        for (int protocol : new int[] {6, 17}) {
+            Rpc.Reply getport;
+            try {
+                getport = portmap.call(
+                        PORTMAP,
+                        2,
+                        3,
+                        false,
+                        new Xdr.Writer()
+                                .u32(program)
+                                .u32(version)
+                                .u32(protocol)
+                                .u32(0)
+                                .bytes());
+            } catch (RpcException noPortmapper) {
+                return Optional.empty();
+            }
+            if (getport.outcome() != Rpc.Outcome.SUCCESS) return Optional.empty();
+            if (getport.results().u32() != 0) return Optional.of(true);
+        }
+        return Optional.of(false);
+    }
+
     static List<String> parseExports(Xdr.Reader r) throws RpcException {
         List<String> dirs = new ArrayList<>();
         while (r.bool()) {
