@@ -35,6 +35,11 @@ class BenchmarkIT {
     static final int CLAIMS = Integer.getInteger("bench.claims", 100);
     static final int LATENCY = Integer.getInteger("bench.latency", 30);
     static final String OTHER_CMD = System.getProperty("bench.provisionerCmd", "");
+    /** Claims spread over this many namespaces; and objects of another class (claims and volumes) made first. */
+    static final int NAMESPACES = Integer.getInteger("bench.namespaces", 1);
+
+    static final int FOREIGN = Integer.getInteger("bench.foreign", 0);
+    static final boolean DELETE_STORM = !"false".equals(System.getProperty("bench.deleteStorm"));
     static final int CREATORS = 16;
     static final Duration WAIT = Duration.ofMinutes(15);
 
@@ -58,13 +63,14 @@ class BenchmarkIT {
     void provisioningAgainstTheBindingFloor(TestNamespace ns) throws Exception {
         var env = ns.env();
         var client = env.client;
-        var kube = new Kube(client, ns.name());
+        var kube = new Claims(client, ns.name());
         List<Side> sides = new ArrayList<>();
+        foreignObjects(client, kube);
         try (var watch = new BoundWatch(client, ns.name())) {
             String floorClass = ns.name() + "-floor";
             kube.storageClass(floorClass, "kubernetes.io/no-provisioner", Map.of(), "Delete", "Immediate");
-            preBoundVolumes(client, ns.name(), floorClass, "floor-", CLAIMS);
-            preBoundVolumes(client, ns.name(), floorClass, "lat-floor-", LATENCY);
+            preBoundVolumes(client, kube, floorClass, "floor-", CLAIMS);
+            preBoundVolumes(client, kube, floorClass, "lat-floor-", LATENCY);
             sides.add(new Side(
                     "floor (static PV binding)",
                     burst(kube, watch, "floor-", floorClass),
@@ -76,7 +82,12 @@ class BenchmarkIT {
             sides.add(provisionerSide(env, kube, watch, "nfsprov", null));
             if (!OTHER_CMD.isBlank()) sides.add(provisionerSide(env, kube, watch, "other", OTHER_CMD));
         }
-        Report.write(sides, CLAIMS, LATENCY, TestEnvironment.REPO.resolve("target/bench"));
+        String scale = NAMESPACES == 1 && FOREIGN == 0
+                ? ""
+                : String.format(
+                        " over %d namespaces, beside %d claims and %d volumes of another class",
+                        NAMESPACES, FOREIGN, FOREIGN);
+        Report.write(sides, CLAIMS, LATENCY, scale, TestEnvironment.REPO.resolve("target/bench"));
         for (Side s : sides) {
             assertThat(s.curve()).as(s.name() + ": every claim bound").hasSize(CLAIMS);
             if (s.lifecycle() != null)
@@ -86,7 +97,7 @@ class BenchmarkIT {
         }
     }
 
-    private Side provisionerSide(TestEnvironment env, Kube kube, BoundWatch watch, String label, String command)
+    private Side provisionerSide(TestEnvironment env, Claims kube, BoundWatch watch, String label, String command)
             throws Exception {
         String provisioner = "bench.nfsprov.dev/" + label + "-" + System.nanoTime();
         String cls = "bench-" + label + "-" + Math.abs(provisioner.hashCode());
@@ -108,9 +119,11 @@ class BenchmarkIT {
                 long restart = System.nanoTime();
                 p.start(); // returns once /readyz answers
                 double restartReady = (System.nanoTime() - restart) / 1e9;
-                kube.create(kube.claimBuilder("restart-" + label, cls));
+                kube.create(0, "restart-" + label, cls);
                 double firstBound = (watch.await("restart-" + label, WAIT) - restart) / 1e9;
-                lifecycle = deleteStorm(env, kube, label + "-", restartReady, firstBound);
+                lifecycle = DELETE_STORM
+                        ? deleteStorm(env, kube, label + "-", restartReady, firstBound)
+                        : new Lifecycle(restartReady, firstBound, Double.NaN, 0);
             }
         } else {
             var pb = new ProcessBuilder("bash", "-c", command)
@@ -138,7 +151,7 @@ class BenchmarkIT {
                         kib(p.pid(), "VmHWM") / 1024.0,
                         kib(p.pid(), "VmRSS") / 1024.0,
                         cpuSeconds(p.pid()));
-                lifecycle = deleteStorm(env, kube, label + "-", Double.NaN, Double.NaN);
+                if (DELETE_STORM) lifecycle = deleteStorm(env, kube, label + "-", Double.NaN, Double.NaN);
             } finally {
                 p.destroy();
             }
@@ -148,16 +161,16 @@ class BenchmarkIT {
 
     /** Every claim of the burst deleted at once; seconds until all their volumes are gone. */
     private static Lifecycle deleteStorm(
-            TestEnvironment env, Kube kube, String prefix, double restartReady, double firstBound) throws Exception {
+            TestEnvironment env, Claims kube, String prefix, double restartReady, double firstBound) throws Exception {
         List<String> volumes = new ArrayList<>();
         for (int i = 0; i < CLAIMS; i++)
-            volumes.add(kube.claim(prefix + i).getSpec().getVolumeName());
+            volumes.add(kube.at(i).claim(prefix + i).getSpec().getVolumeName());
         long start = System.nanoTime();
         try (ExecutorService pool = Executors.newFixedThreadPool(CREATORS)) {
             List<Future<?>> done = new ArrayList<>();
             for (int i = 0; i < CLAIMS; i++) {
                 int n = i;
-                done.add(pool.submit(() -> kube.deleteClaim(prefix + n)));
+                done.add(pool.submit(() -> kube.at(n).deleteClaim(prefix + n)));
             }
             for (Future<?> f : done) f.get();
         }
@@ -180,12 +193,12 @@ class BenchmarkIT {
         return new Lifecycle(restartReady, firstBound, seconds, archived);
     }
 
-    private static void preBoundVolumes(KubernetesClient client, String ns, String cls, String prefix, int n) {
+    private static void preBoundVolumes(KubernetesClient client, Claims kube, String cls, String prefix, int n) {
         for (int i = 0; i < n; i++) {
             client.persistentVolumes()
                     .resource(new PersistentVolumeBuilder()
                             .withNewMetadata()
-                            .withName(ns + "-" + prefix + i)
+                            .withName(kube.base + "-" + prefix + i)
                             .endMetadata()
                             .withNewSpec()
                             .addToCapacity("storage", new Quantity("1Gi"))
@@ -197,7 +210,7 @@ class BenchmarkIT {
                             .withPath("/nfsprov/floor")
                             .endNfs()
                             .withNewClaimRef()
-                            .withNamespace(ns)
+                            .withNamespace(kube.namespace(prefix.startsWith("lat-") ? 0 : i))
                             .withName(prefix + i)
                             .endClaimRef()
                             .endSpec()
@@ -206,14 +219,136 @@ class BenchmarkIT {
         }
     }
 
+    /**
+     * Claims and volumes of a class no provisioner serves, made before anything is measured, as in a cluster where
+     * nfsprov is one provisioner among others: a label and a 1 KiB annotation on each claim.
+     */
+    private static void foreignObjects(KubernetesClient client, Claims kube) throws Exception {
+        if (FOREIGN == 0) return;
+        String cls = kube.base + "-foreign";
+        new Kube(client, kube.base).storageClass(cls, "example.com/not-nfsprov", Map.of(), "Delete", "Immediate");
+        String note = "x".repeat(1024);
+        try (ExecutorService pool = Executors.newFixedThreadPool(CREATORS)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < FOREIGN; i++) {
+                int n = i;
+                done.add(pool.submit(() -> {
+                    client.persistentVolumeClaims()
+                            .resource(kube.at(n)
+                                    .claimBuilder("foreign-" + n, cls)
+                                    .editMetadata()
+                                    .addToLabels("team", "t" + (n % 10))
+                                    .addToAnnotations("example.com/note", note)
+                                    .endMetadata()
+                                    .build())
+                            .create();
+                    client.persistentVolumes()
+                            .resource(new PersistentVolumeBuilder()
+                                    .withNewMetadata()
+                                    .withName(kube.base + "-foreign-" + n)
+                                    .addToAnnotations("example.com/note", note)
+                                    .endMetadata()
+                                    .withNewSpec()
+                                    .addToCapacity("storage", new Quantity("1Gi"))
+                                    .withAccessModes("ReadWriteOnce")
+                                    .withStorageClassName(cls)
+                                    .withPersistentVolumeReclaimPolicy("Retain")
+                                    .withNewNfs()
+                                    .withServer("192.0.2.1")
+                                    .withPath("/elsewhere/" + n)
+                                    .endNfs()
+                                    .endSpec()
+                                    .build())
+                            .create();
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) f.get();
+        }
+        // kube-controller-manager binds each foreign claim to a foreign volume (or, without one, annotates it for its
+        // absent provisioner): its backlog is not counted against whichever side runs first
+        dev.nfsprov.testenv.Await.until(
+                "kube-controller-manager has seen every foreign claim",
+                WAIT,
+                () -> client.persistentVolumeClaims().inAnyNamespace().list().getItems().stream()
+                        .filter(c -> cls.equals(c.getSpec().getStorageClassName()))
+                        .allMatch(c -> (c.getStatus() != null
+                                        && "Bound".equals(c.getStatus().getPhase()))
+                                || (c.getMetadata().getAnnotations() != null
+                                        && c.getMetadata()
+                                                .getAnnotations()
+                                                .containsKey(dev.nfsprov.protocol.Names.ANN_STORAGE_PROVISIONER))));
+    }
+
+    /** The bench's claims, spread over NAMESPACES namespaces by index, each labelled for the BoundWatch. */
+    static final class Claims {
+        final String base;
+        private final List<Kube> kubes = new ArrayList<>();
+
+        Claims(KubernetesClient client, String base) {
+            this.base = base;
+            for (int i = 0; i < NAMESPACES; i++) {
+                String name = NAMESPACES == 1 ? base : base + "-" + i;
+                if (NAMESPACES > 1) {
+                    client.namespaces()
+                            .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                                    .withNewMetadata()
+                                    .withName(name)
+                                    .endMetadata()
+                                    .build())
+                            .serverSideApply();
+                }
+                kubes.add(new LabelledKube(client, name, base));
+            }
+        }
+
+        String namespace(int i) {
+            return NAMESPACES == 1 ? base : base + "-" + (i % NAMESPACES);
+        }
+
+        Kube at(int i) {
+            return kubes.get(i % NAMESPACES);
+        }
+
+        void create(int i, String name, String cls) {
+            at(i).create(at(i).claimBuilder(name, cls));
+        }
+
+        /** StorageClasses are cluster-wide: any namespace's Kube makes them. */
+        void storageClass(String name, String provisioner, Map<String, String> parameters, String policy, String mode) {
+            kubes.getFirst().storageClass(name, provisioner, parameters, policy, mode);
+        }
+    }
+
+    /** A Kube whose claims carry the label the BoundWatch selects on. */
+    static final class LabelledKube extends Kube {
+        private final String label;
+
+        LabelledKube(KubernetesClient client, String namespace, String label) {
+            super(client, namespace);
+            this.label = label;
+        }
+
+        @Override
+        public io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder claimBuilder(String name, String cls) {
+            return super.claimBuilder(name, cls)
+                    .editMetadata()
+                    .addToLabels(BoundWatch.LABEL, label)
+                    .endMetadata();
+        }
+    }
+
     /** All claims created at once by CREATORS threads; seconds from the first create to the last Bound. */
-    private static double burst(Kube kube, BoundWatch watch, String prefix, String cls) throws Exception {
+    private static double burst(Claims kube, BoundWatch watch, String prefix, String cls) throws Exception {
         long start = System.nanoTime();
         try (ExecutorService pool = Executors.newFixedThreadPool(CREATORS)) {
             List<Future<?>> done = new ArrayList<>();
             for (int i = 0; i < CLAIMS; i++) {
                 int n = i;
-                done.add(pool.submit(() -> kube.create(kube.claimBuilder(prefix + n, cls))));
+                done.add(pool.submit(() -> {
+                    kube.create(n, prefix + n, cls);
+                    return null;
+                }));
             }
             for (Future<?> f : done) f.get();
         }
@@ -224,11 +359,11 @@ class BenchmarkIT {
     }
 
     /** One claim at a time: create, wait for Bound, next. */
-    private static List<Double> latency(Kube kube, BoundWatch watch, String prefix, String cls) throws Exception {
+    private static List<Double> latency(Claims kube, BoundWatch watch, String prefix, String cls) throws Exception {
         List<Double> ms = new ArrayList<>();
         for (int i = 0; i < LATENCY; i++) {
             long t0 = System.nanoTime();
-            kube.create(kube.claimBuilder(prefix + i, cls));
+            kube.create(0, prefix + i, cls);
             ms.add((watch.await(prefix + i, WAIT) - t0) / 1e6);
         }
         return ms;

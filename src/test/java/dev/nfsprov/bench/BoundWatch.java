@@ -8,26 +8,32 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Records, from a watch, the moment each claim of a namespace is first seen Bound (nanoTime). */
+/** Records, from a watch, the moment each of the benchmark's claims is first seen Bound (nanoTime), by name. */
 final class BoundWatch implements AutoCloseable {
+    /** The label every benchmark claim carries, with the test namespace's name as its value. */
+    static final String LABEL = "bench.nfsprov.dev/run";
+
     final Map<String, Long> boundAt = new ConcurrentHashMap<>();
     private final SharedIndexInformer<PersistentVolumeClaim> informer;
 
-    BoundWatch(KubernetesClient client, String namespace) {
-        informer = client.persistentVolumeClaims().inNamespace(namespace).inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(PersistentVolumeClaim c) {
-                seen(c);
-            }
+    BoundWatch(KubernetesClient client, String run) {
+        informer = client.persistentVolumeClaims()
+                .inAnyNamespace()
+                .withLabel(LABEL, run)
+                .inform(new ResourceEventHandler<>() {
+                    @Override
+                    public void onAdd(PersistentVolumeClaim c) {
+                        seen(c);
+                    }
 
-            @Override
-            public void onUpdate(PersistentVolumeClaim old, PersistentVolumeClaim c) {
-                seen(c);
-            }
+                    @Override
+                    public void onUpdate(PersistentVolumeClaim old, PersistentVolumeClaim c) {
+                        seen(c);
+                    }
 
-            @Override
-            public void onDelete(PersistentVolumeClaim c, boolean unknown) {}
-        });
+                    @Override
+                    public void onDelete(PersistentVolumeClaim c, boolean unknown) {}
+                });
     }
 
     private void seen(PersistentVolumeClaim c) {

@@ -22,15 +22,17 @@ final class Report {
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, idx)));
     }
 
-    static void write(List<BenchmarkIT.Side> sides, int claims, int latency, Path dir) throws IOException {
+    static void write(List<BenchmarkIT.Side> sides, int claims, int latency, String scale, Path dir)
+            throws IOException {
         Files.createDirectories(dir);
         var floor = sides.getFirst();
         var out = new StringBuilder();
         out.append(String.format(
                 Locale.ROOT,
-                "nfsprov benchmark: %d claims in a burst, %d one at a time; %d cores; kube-controller-manager "
+                "nfsprov benchmark: %d claims in a burst%s, %d one at a time; %d cores; kube-controller-manager "
                         + "--kube-api-qps=%s --kube-api-burst=%s%n",
                 claims,
+                scale,
                 latency,
                 Runtime.getRuntime().availableProcessors(),
                 System.getenv().getOrDefault("NFSPROV_KCM_QPS", "100"),

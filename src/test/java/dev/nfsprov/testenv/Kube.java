@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Small builders and waits for the objects the provisioner tests create. */
-public final class Kube {
+public class Kube {
     public static final Duration BIND_TIMEOUT = Duration.ofSeconds(90);
 
     private final KubernetesClient client;
