@@ -166,14 +166,7 @@ class BenchmarkIT {
         for (int i = 0; i < CLAIMS; i++)
             volumes.add(kube.at(i).claim(prefix + i).getSpec().getVolumeName());
         long start = System.nanoTime();
-        try (ExecutorService pool = Executors.newFixedThreadPool(CREATORS)) {
-            List<Future<?>> done = new ArrayList<>();
-            for (int i = 0; i < CLAIMS; i++) {
-                int n = i;
-                done.add(pool.submit(() -> kube.at(n).deleteClaim(prefix + n)));
-            }
-            for (Future<?> f : done) f.get();
-        }
+        inParallel(CLAIMS, n -> kube.at(n).deleteClaim(prefix + n));
         var remaining = new java.util.HashSet<>(volumes);
         dev.nfsprov.testenv.Await.until("every volume of the burst gone", WAIT, () -> {
             var left = new java.util.HashSet<String>();
@@ -228,43 +221,35 @@ class BenchmarkIT {
         String cls = kube.base + "-foreign";
         new Kube(client, kube.base).storageClass(cls, "example.com/not-nfsprov", Map.of(), "Delete", "Immediate");
         String note = "x".repeat(1024);
-        try (ExecutorService pool = Executors.newFixedThreadPool(CREATORS)) {
-            List<Future<?>> done = new ArrayList<>();
-            for (int i = 0; i < FOREIGN; i++) {
-                int n = i;
-                done.add(pool.submit(() -> {
-                    client.persistentVolumeClaims()
-                            .resource(kube.at(n)
-                                    .claimBuilder("foreign-" + n, cls)
-                                    .editMetadata()
-                                    .addToLabels("team", "t" + (n % 10))
-                                    .addToAnnotations("example.com/note", note)
-                                    .endMetadata()
-                                    .build())
-                            .create();
-                    client.persistentVolumes()
-                            .resource(new PersistentVolumeBuilder()
-                                    .withNewMetadata()
-                                    .withName(kube.base + "-foreign-" + n)
-                                    .addToAnnotations("example.com/note", note)
-                                    .endMetadata()
-                                    .withNewSpec()
-                                    .addToCapacity("storage", new Quantity("1Gi"))
-                                    .withAccessModes("ReadWriteOnce")
-                                    .withStorageClassName(cls)
-                                    .withPersistentVolumeReclaimPolicy("Retain")
-                                    .withNewNfs()
-                                    .withServer("192.0.2.1")
-                                    .withPath("/elsewhere/" + n)
-                                    .endNfs()
-                                    .endSpec()
-                                    .build())
-                            .create();
-                    return null;
-                }));
-            }
-            for (Future<?> f : done) f.get();
-        }
+        inParallel(FOREIGN, n -> {
+            client.persistentVolumeClaims()
+                    .resource(kube.at(n)
+                            .claimBuilder("foreign-" + n, cls)
+                            .editMetadata()
+                            .addToLabels("team", "t" + (n % 10))
+                            .addToAnnotations("example.com/note", note)
+                            .endMetadata()
+                            .build())
+                    .create();
+            client.persistentVolumes()
+                    .resource(new PersistentVolumeBuilder()
+                            .withNewMetadata()
+                            .withName(kube.base + "-foreign-" + n)
+                            .addToAnnotations("example.com/note", note)
+                            .endMetadata()
+                            .withNewSpec()
+                            .addToCapacity("storage", new Quantity("1Gi"))
+                            .withAccessModes("ReadWriteOnce")
+                            .withStorageClassName(cls)
+                            .withPersistentVolumeReclaimPolicy("Retain")
+                            .withNewNfs()
+                            .withServer("192.0.2.1")
+                            .withPath("/elsewhere/" + n)
+                            .endNfs()
+                            .endSpec()
+                            .build())
+                    .create();
+        });
         // kube-controller-manager binds each foreign claim to a foreign volume (or, without one, annotates it for its
         // absent provisioner): its backlog is not counted against whichever side runs first
         dev.nfsprov.testenv.Await.until(
@@ -278,6 +263,18 @@ class BenchmarkIT {
                                         && c.getMetadata()
                                                 .getAnnotations()
                                                 .containsKey(dev.nfsprov.protocol.Names.ANN_STORAGE_PROVISIONER))));
+    }
+
+    /** work(0) ... work(count - 1) on CREATORS threads, all started at once; rethrows the first failure. */
+    private static void inParallel(int count, java.util.function.IntConsumer work) throws Exception {
+        try (ExecutorService pool = Executors.newFixedThreadPool(CREATORS)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int n = i;
+                done.add(pool.submit(() -> work.accept(n)));
+            }
+            for (Future<?> f : done) f.get();
+        }
     }
 
     /** The bench's claims, spread over NAMESPACES namespaces by index, each labelled for the BoundWatch. */
@@ -341,17 +338,7 @@ class BenchmarkIT {
     /** All claims created at once by CREATORS threads; seconds from the first create to the last Bound. */
     private static double burst(Claims kube, BoundWatch watch, String prefix, String cls) throws Exception {
         long start = System.nanoTime();
-        try (ExecutorService pool = Executors.newFixedThreadPool(CREATORS)) {
-            List<Future<?>> done = new ArrayList<>();
-            for (int i = 0; i < CLAIMS; i++) {
-                int n = i;
-                done.add(pool.submit(() -> {
-                    kube.create(n, prefix + n, cls);
-                    return null;
-                }));
-            }
-            for (Future<?> f : done) f.get();
-        }
+        inParallel(CLAIMS, n -> kube.create(n, prefix + n, cls));
         long last = 0;
         for (int i = 0; i < CLAIMS; i++) last = Math.max(last, watch.await(prefix + i, WAIT));
         watch.boundAt.put("start:" + prefix, start);

@@ -22,6 +22,12 @@ final class Report {
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, idx)));
     }
 
+    /** A footprint figure, or "-" for a side that has none (the floor). */
+    private static String footprint(
+            BenchmarkIT.Footprint f, String format, java.util.function.ToDoubleFunction<BenchmarkIT.Footprint> field) {
+        return f == null ? "-" : String.format(Locale.ROOT, format, field.applyAsDouble(f));
+    }
+
     static void write(List<BenchmarkIT.Side> sides, int claims, int latency, String scale, Path dir)
             throws IOException {
         Files.createDirectories(dir);
@@ -58,32 +64,21 @@ final class Report {
         for (var s : sides) {
             var f = s.footprint();
             double ratio = s.burstSeconds() / floor.burstSeconds();
-            out.append(String.format(
-                    Locale.ROOT,
-                    "%-28s %10.2f %8.2f %9.1f %9.1f %9.1f %9s %9s %9s %8s%n",
-                    s.name(),
-                    s.burstSeconds(),
-                    ratio,
-                    percentile(s.latenciesMs(), 50),
-                    percentile(s.latenciesMs(), 90),
-                    percentile(s.latenciesMs(), 99),
-                    f == null ? "-" : String.format(Locale.ROOT, "%.2f", f.readySeconds()),
-                    f == null ? "-" : String.format(Locale.ROOT, "%.1f", f.peakRssMiB()),
-                    f == null ? "-" : String.format(Locale.ROOT, "%.1f", f.restRssMiB()),
-                    f == null ? "-" : String.format(Locale.ROOT, "%.1f", f.cpuSeconds())));
-            md.append(String.format(
-                    Locale.ROOT,
-                    "| %s | %.2f | %.2f | %.1f | %.1f | %.1f | %s | %s | %s | %s |%n",
-                    s.name(),
-                    s.burstSeconds(),
-                    ratio,
-                    percentile(s.latenciesMs(), 50),
-                    percentile(s.latenciesMs(), 90),
-                    percentile(s.latenciesMs(), 99),
-                    f == null ? "–" : String.format(Locale.ROOT, "%.2f", f.readySeconds()),
-                    f == null ? "–" : String.format(Locale.ROOT, "%.1f", f.peakRssMiB()),
-                    f == null ? "–" : String.format(Locale.ROOT, "%.1f", f.restRssMiB()),
-                    f == null ? "–" : String.format(Locale.ROOT, "%.1f", f.cpuSeconds())));
+            Object[] row = {
+                s.name(),
+                s.burstSeconds(),
+                ratio,
+                percentile(s.latenciesMs(), 50),
+                percentile(s.latenciesMs(), 90),
+                percentile(s.latenciesMs(), 99),
+                footprint(f, "%.2f", BenchmarkIT.Footprint::readySeconds),
+                footprint(f, "%.1f", BenchmarkIT.Footprint::peakRssMiB),
+                footprint(f, "%.1f", BenchmarkIT.Footprint::restRssMiB),
+                footprint(f, "%.1f", BenchmarkIT.Footprint::cpuSeconds)
+            };
+            out.append(String.format(Locale.ROOT, "%-28s %10.2f %8.2f %9.1f %9.1f %9.1f %9s %9s %9s %8s%n", row));
+            md.append(
+                    String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.1f | %.1f | %.1f | %s | %s | %s | %s |%n", row));
             csv.append(String.format(
                     Locale.ROOT,
                     "%s,%d,%.3f,%.3f,%.1f,%.1f,%.1f,%.1f,%s,%s,%s,%s%n",

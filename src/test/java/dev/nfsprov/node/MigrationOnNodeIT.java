@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -84,38 +85,32 @@ class MigrationOnNodeIT {
         assertThat(apps.claim("old-kept").getStatus().getPhase()).isEqualTo("Bound");
 
         // 3. Install nfsprov with the same values (without the image flags the chart refuses the old file)
-        var refused = Helm.result(
-                node,
-                List.of(
-                        "install",
-                        "nfsprov",
-                        Helm.CHART.toString(),
-                        "-n",
-                        NEW_NS,
-                        "--create-namespace",
-                        "-f",
-                        oldValues.toString()));
+        var install = List.of(
+                "install",
+                "nfsprov",
+                Helm.CHART.toString(),
+                "-n",
+                NEW_NS,
+                "--create-namespace",
+                "-f",
+                oldValues.toString());
+        var refused = Helm.result(node, install);
         assertThat(refused.stderr()).contains("image.repository is nfs-subdir-external-provisioner's image");
         Helm.run(
                 node,
-                List.of(
-                        "install",
-                        "nfsprov",
-                        Helm.CHART.toString(),
-                        "-n",
-                        NEW_NS,
-                        "--create-namespace",
-                        "-f",
-                        oldValues.toString(),
-                        "--set",
-                        "storageClass.provisionerName=" + provisioner,
-                        "--set",
-                        "image.repository=" + node.imageRepository,
-                        "--set",
-                        "image.tag=" + node.imageTag,
-                        "--wait",
-                        "--timeout",
-                        "3m"));
+                Stream.concat(
+                                install.stream(),
+                                Stream.of(
+                                        "--set",
+                                        "storageClass.provisionerName=" + provisioner,
+                                        "--set",
+                                        "image.repository=" + node.imageRepository,
+                                        "--set",
+                                        "image.tag=" + node.imageTag,
+                                        "--wait",
+                                        "--timeout",
+                                        "3m"))
+                        .toList());
 
         // 4. Check: old volumes stay Bound and are reclaimed by nfsprov; new claims are provisioned
         assertThat(apps.claim("old-kept").getStatus().getPhase()).isEqualTo("Bound");
