@@ -4,6 +4,7 @@ import dev.nfsprov.doctor.Check;
 import dev.nfsprov.doctor.ClusterChecks;
 import dev.nfsprov.doctor.NfsChecks;
 import dev.nfsprov.doctor.Report;
+import dev.nfsprov.doctor.VolumeAccessChecks;
 import dev.nfsprov.net.HostPort;
 import dev.nfsprov.protocol.ApiErrors;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -81,12 +82,18 @@ final class DoctorCommand implements Callable<Integer> {
         if (!"nfs".equals(only)) {
             try (var client = KubeClients.create(kubeconfig, true)) {
                 var cluster = new ClusterChecks(client, KubeClients.source(kubeconfig));
-                if (cluster.run(namespace, report)
-                        && server == null
-                        && !cluster.controllers().isEmpty()) {
+                boolean reached = cluster.run(namespace, report);
+                if (reached && server == null && !cluster.controllers().isEmpty()) {
                     var c = cluster.controllers().getFirst();
                     server = c.nfsServer();
                     if (path == null) path = c.nfsPath();
+                }
+                if (reached && only == null) {
+                    HostPort nfs = server == null
+                            ? new HostPort("", 2049)
+                            : KubeClients.address("--nfs-server", "HOST or HOST:PORT", server, null, 2049);
+                    new VolumeAccessChecks(client, nfs.host(), nfs.port(), probeTimeout)
+                            .run(namespace, cluster.served(), report);
                 }
             } catch (KubernetesClientException e) {
                 report.add(Check.unknown("cluster", ApiErrors.describeAny(e)));

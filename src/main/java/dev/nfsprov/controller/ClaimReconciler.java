@@ -122,6 +122,16 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
                     .step(
                             "creating the directory of " + key(claim),
                             () -> w.volumes().provision(facts, storageClass.getParameters()));
+            if (volume.ownerRefused()) {
+                w.events()
+                        .post(
+                                claim,
+                                Events.WARNING,
+                                "OwnerNotSet",
+                                "the share refused to give the directory its owner (root squash?): it has its mode"
+                                        + " only; doctor explains, and the controller's log says what the share"
+                                        + " does");
+            }
             Faults.point("after-directory");
             createVolume(volumeObject(claim, storageClass, volumeName, volume), claim);
             w.metrics().provisioned(className, start);
@@ -195,11 +205,14 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
             PersistentVolumeClaim claim, StorageClass storageClass, String volumeName, VolumeService.Volume volume) {
         Quantity size = claim.getSpec().getResources().getRequests().get("storage");
         String reclaimPolicy = storageClass.getReclaimPolicy() == null ? "Delete" : storageClass.getReclaimPolicy();
+        var annotations = new java.util.LinkedHashMap<String, String>();
+        annotations.put(Names.ANN_PROVISIONED_BY, w.provisionerName());
+        annotations.put(Names.ANN_ON_DELETE, volume.onDelete().word());
+        if (volume.consumerOwned()) annotations.put(Names.ANN_OWNERSHIP, Names.OWNERSHIP_CONSUMER);
         return new PersistentVolumeBuilder()
                 .withNewMetadata()
                 .withName(volumeName)
-                .addToAnnotations(Names.ANN_PROVISIONED_BY, w.provisionerName())
-                .addToAnnotations(Names.ANN_ON_DELETE, volume.onDelete().word())
+                .withAnnotations(annotations)
                 .withFinalizers(Names.FINALIZER)
                 .endMetadata()
                 .withNewSpec()

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * /healthz, /readyz and /metrics on the JDK's built-in HTTP server: one port, no web framework. Each connection is
@@ -30,6 +31,12 @@ final class ProbeServer implements AutoCloseable {
 
     /** address is HOST:PORT or :PORT; port 0 picks a free one. */
     static ProbeServer start(String address, PrometheusRegistry registry, BooleanSupplier ready) throws IOException {
+        return start(address, registry, ready, () -> null);
+    }
+
+    /** notes: a line /readyz adds after its verdict (something degraded, not unready), or null. */
+    static ProbeServer start(String address, PrometheusRegistry registry, BooleanSupplier ready, Supplier<String> notes)
+            throws IOException {
         // Read once, when the JDK's server classes load: set before the first server is made.
         System.setProperty("sun.net.httpserver.maxReqTime", String.valueOf(REQUEST_SECONDS));
         System.setProperty("sun.net.httpserver.maxRspTime", String.valueOf(REQUEST_SECONDS));
@@ -39,7 +46,12 @@ final class ProbeServer implements AutoCloseable {
         server.createContext("/healthz", ex -> respond(ex, 200, "text/plain", "ok\n"));
         server.createContext("/readyz", ex -> {
             boolean isReady = ready.getAsBoolean();
-            respond(ex, isReady ? 200 : 503, "text/plain", isReady ? "ok\n" : "not ready\n");
+            String note = notes.get();
+            respond(
+                    ex,
+                    isReady ? 200 : 503,
+                    "text/plain",
+                    (isReady ? "ok\n" : "not ready\n") + (note == null ? "" : "warning: " + note + "\n"));
         });
         var writer = new PrometheusTextFormatWriter(false);
         server.createContext("/metrics", ex -> {

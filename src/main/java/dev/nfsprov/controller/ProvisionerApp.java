@@ -24,7 +24,7 @@ public final class ProvisionerApp implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ProvisionerApp.class.getName());
     /** Objects per page of an informer's initial list: bounds the memory a list of 10,000 claims takes at once. */
-    private static final long LIST_PAGE = 250;
+    static final long LIST_PAGE = 250;
 
     private final ProvisionerSettings settings;
     private final KubernetesClient client;
@@ -96,10 +96,14 @@ public final class ProvisionerApp implements AutoCloseable {
                         .withInformerListLimit(LIST_PAGE)
                         .withFinalizer(Names.FINALIZER)
                         .withGenericFilter(pvs::ours));
-        probes = ProbeServer.start(settings.metricsAddress(), registry, () -> {
-            var info = operator.getRuntimeInfo();
-            return info.isStarted() && info.allEventSourcesAreHealthy() && shareWork.problem() == null;
-        });
+        probes = ProbeServer.start(
+                settings.metricsAddress(),
+                registry,
+                () -> {
+                    var info = operator.getRuntimeInfo();
+                    return info.isStarted() && info.allEventSourcesAreHealthy() && shareWork.problem() == null;
+                },
+                shareWork::identityProblem);
         operator.start();
         LOG.info(() -> "nfsprov controller started: provisioner " + settings.provisionerName() + ", share "
                 + settings.share().server() + ":" + settings.share().exportPath() + " mounted at "

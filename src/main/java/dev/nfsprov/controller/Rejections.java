@@ -23,6 +23,11 @@ final class Rejections {
         return !reason.equals(last.put(object.getMetadata().getUid(), reason));
     }
 
+    /** The same for a key of the caller's choosing (an object and one of several things said about it). */
+    synchronized boolean isNew(String key, String reason) {
+        return !reason.equals(last.put(key, reason));
+    }
+
     synchronized void forget(HasMetadata object) {
         last.remove(object.getMetadata().getUid());
     }

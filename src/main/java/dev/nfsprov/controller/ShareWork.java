@@ -1,6 +1,7 @@
 package dev.nfsprov.controller;
 
 import dev.nfsprov.provision.VolumeService.RejectedException;
+import dev.nfsprov.share.Share;
 import dev.nfsprov.share.ShareException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.logging.Logger;
 
 /**
  * Where work on the share runs, so that the share cannot take the controller with it. An NFS mount that stops
@@ -28,6 +30,10 @@ final class ShareWork implements AutoCloseable {
     static final Duration STEP_DEADLINE = Duration.ofSeconds(30);
     /** The watchdog's period, and how long a stat may take before the share counts as not answering. */
     static final Duration WATCH_PERIOD = Duration.ofSeconds(10);
+    /** How often the share's squashing is looked at again: an export's options change rarely. */
+    static final Duration IDENTITY_PERIOD = Duration.ofMinutes(10);
+
+    private static final Logger LOG = Logger.getLogger(ShareWork.class.getName());
 
     private final Path root;
     private final ExecutorService steps = Executors.newFixedThreadPool(
@@ -40,6 +46,10 @@ final class ShareWork implements AutoCloseable {
             Thread.ofPlatform().name("share-watchdog").daemon().factory());
     private final Map<String, Future<?>> reclaims = new ConcurrentHashMap<>();
     private volatile long lastAnswer = System.nanoTime();
+    /** What the share does to the controller's ids (root squash), probed at start and every IDENTITY_PERIOD. */
+    private volatile Share.Identity identity;
+
+    private volatile String identityProblem;
 
     private final Duration stepDeadline;
     private final Duration watchPeriod;
@@ -71,6 +81,34 @@ final class ShareWork implements AutoCloseable {
                 0,
                 watchPeriod.toMillis(),
                 TimeUnit.MILLISECONDS);
+        watch.scheduleWithFixedDelay(this::probeIdentity, 0, IDENTITY_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Probes what the share does to root (a directory made, looked at, removed) and says so once per change: in the
+     * log, and on /readyz. Not a readiness failure: the controller still provisions, with modes only.
+     */
+    void probeIdentity() {
+        Future<Share.Identity> probe = stats.submit(() -> new Share(root).probeIdentity());
+        try {
+            var now = probe.get(watchPeriod.toMillis(), TimeUnit.MILLISECONDS);
+            String problem = now.problem();
+            if (!java.util.Objects.equals(problem, identityProblem)) {
+                if (problem != null) LOG.warning(problem);
+                else if (identity != null) LOG.info("the share lets the controller set owners again");
+            }
+            identity = now;
+            identityProblem = problem;
+        } catch (TimeoutException | ExecutionException | RuntimeException e) {
+            probe.cancel(true); // the watchdog reports a share that does not answer; the next period tries again
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Null when the share lets the controller set owners (or it is not known yet); else what it does instead. */
+    String identityProblem() {
+        return identityProblem;
     }
 
     /** Null while the share answers; else why not, for /readyz. */

@@ -36,8 +36,19 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
     private final Rejections rejections = new Rejections();
     private static final java.time.Duration RECLAIM_POLL = java.time.Duration.ofSeconds(1);
 
+    private final ConsumerOwnership ownership;
+
     VolumeReconciler(Wiring w) {
         this.w = w;
+        this.ownership = new ConsumerOwnership(w);
+    }
+
+    /** Pods, for volumes given to the Pod that first uses their claim. */
+    @Override
+    public List<io.javaoperatorsdk.operator.processing.event.source.EventSource<?, PersistentVolume>>
+            prepareEventSources(
+                    io.javaoperatorsdk.operator.api.reconciler.EventSourceContext<PersistentVolume> context) {
+        return List.of(ConsumerOwnership.eventSource(context));
     }
 
     boolean ours(PersistentVolume volume) {
@@ -45,8 +56,12 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
     }
 
     @Override
-    public UpdateControl<PersistentVolume> reconcile(PersistentVolume volume, Context<PersistentVolume> context) {
+    public UpdateControl<PersistentVolume> reconcile(PersistentVolume volume, Context<PersistentVolume> context)
+            throws ConsumerOwnership.OwnershipFailure {
         var verdict = verdict(volume, context);
+        if (verdict instanceof VolumeVerdict.Wait || verdict instanceof VolumeVerdict.Keep) {
+            ownership.reconcile(volume, context);
+        }
         if (verdict instanceof VolumeVerdict.Reclaim || verdict instanceof VolumeVerdict.Spare) {
             w.client()
                     .persistentVolumes()

@@ -52,7 +52,9 @@ public final class ClusterChecks {
             new String[] {"", "persistentvolumes", "patch"},
             new String[] {"storage.k8s.io", "storageclasses", "list"},
             new String[] {"storage.k8s.io", "storageclasses", "watch"},
-            new String[] {"", "events", "create"});
+            new String[] {"", "events", "create"},
+            new String[] {"", "pods", "list"},
+            new String[] {"", "pods", "watch"});
 
     private final KubernetesClient client;
     private final String configSource;
@@ -66,6 +68,13 @@ public final class ClusterChecks {
 
     public List<Controller> controllers() {
         return controllers;
+    }
+
+    private final List<StorageClass> served = new ArrayList<>();
+
+    /** The classes nfsprov serves, found by {@link #run}. */
+    public List<StorageClass> served() {
+        return served;
     }
 
     /** Returns false if the API cannot be reached (the other checks are then skipped). */
@@ -224,6 +233,7 @@ public final class ClusterChecks {
                 .filter(c -> nfsprovClass(c, leases))
                 .sorted(Comparator.comparing(x -> x.getMetadata().getName()))
                 .toList()) {
+            served.add(c);
             String title = "StorageClass " + c.getMetadata().getName();
             List<String> problems = new ArrayList<>();
             Map<String, String> p = c.getParameters() == null ? Map.of() : c.getParameters();

@@ -92,8 +92,10 @@ public final class NfsChecks {
         if (v4 && minors.contains(0)) {
             try {
                 long status = probe.lookupStatus(path);
-                if (status == NfsProbe.NFS4_OK) report.add(Check.ok("export " + path, "found over NFSv4"));
-                else if (status == NfsProbe.NFS4ERR_NOENT)
+                if (status == NfsProbe.NFS4_OK) {
+                    report.add(Check.ok("export " + path, "found over NFSv4"));
+                    squash(probe, path, report);
+                } else if (status == NfsProbe.NFS4ERR_NOENT)
                     report.add(Check.problem(
                             "export " + path,
                             "not found in the server's NFSv4 namespace",
@@ -122,6 +124,47 @@ public final class NfsChecks {
             report.add(Check.unknown("export " + path, "the server speaks no NFSv4.0 and no v3 to look it up with"));
         }
         if (v3) locking(probe, report);
+    }
+
+    static final String SQUASH_FIX = "export the share with no_root_squash (nfs-kernel-server: no_root_squash in"
+            + " /etc/exports; ganesha: Squash = No_Root_Squash), or run the controller as the squashed uid"
+            + " (podSecurityContext.runAsUser) with volumes mode 0777 (controller.defaultMode), which any Pod can"
+            + " write but no owner can be given";
+
+    /**
+     * Root squash, seen as the controller meets it: a directory made as root in the export (and removed). Squashed,
+     * the controller cannot give volumes owners (NFS_DEFAULT_UID/GID, the uid/gid annotations, ownership:
+     * consumer), or cannot write at all when the export's directory is root's.
+     */
+    private static void squash(NfsProbe probe, String path, Report report) {
+        try {
+            var made = probe.squashProbe(path);
+            if (made.status() == NfsProbe.NFS4ERR_ACCESS || made.status() == NfsProbe.NFS4ERR_PERM) {
+                String dir = probe.attributes(path)
+                        .map(a -> " (its directory's owner: " + a.owner() + ")")
+                        .orElse("");
+                report.add(Check.problem(
+                        "root squash",
+                        "root may not create in " + path + dir + ": the export squashes root and its directory is"
+                                + " not writable for the squashed uid, so the controller cannot make volumes",
+                        SQUASH_FIX));
+            } else if (made.attributes() == null) {
+                report.add(Check.unknown("root squash", "a test directory could not be made: status " + made.status()));
+            } else if (made.attributes().rootOwned()) {
+                report.add(Check.ok("root squash", "none: root keeps its id, so volumes can be given owners"));
+            } else {
+                report.add(Check.warning(
+                        "root squash",
+                        "the export squashes root: a directory made as root belongs to "
+                                + made.attributes().owner()
+                                + " (root_squash or all_squash). The controller cannot set owners: classes with"
+                                + " ownership: consumer get mode 0777 instead, NFS_DEFAULT_UID/GID and the uid/gid"
+                                + " annotations are not applied",
+                        SQUASH_FIX));
+            }
+        } catch (RpcException e) {
+            report.add(Check.unknown("root squash", e.getMessage()));
+        }
     }
 
     /**

@@ -21,8 +21,17 @@ public final class NfsProbe {
     static final long NFS = 100003;
     static final long MOUNT = 100005;
     static final long PORTMAP = 100000;
+    static final int OP_CREATE = 6;
+    static final int OP_GETATTR = 9;
     static final int OP_LOOKUP = 15;
     static final int OP_PUTROOTFH = 24;
+    static final int OP_REMOVE = 28;
+    static final int NF4DIR = 2;
+    public static final long NFS4ERR_ACCESS = 13;
+    public static final long NFS4ERR_PERM = 1;
+    /** FATTR4_MODE (33), FATTR4_OWNER (36) and FATTR4_OWNER_GROUP (37): all in the bitmap's second word. */
+    static final long MODE_OWNER_GROUP = (1L << 1) | (1L << 4) | (1L << 5);
+
     public static final long NFS4_OK = 0;
     public static final long NFS4ERR_NOENT = 2;
 
@@ -59,11 +68,101 @@ public final class NfsProbe {
 
     /** NFSv4.0 PUTROOTFH then LOOKUP of each component of path: NFS4_OK if it exists in the server's namespace. */
     public long lookupStatus(String path) throws RpcException {
+        return compound(0, lookups(path, 0).bytes());
+    }
+
+    /** A directory's mode and its owner and group as the server names them ("0", "root@domain", "65534"...). */
+    public record Attributes(int mode, String owner, String group) {
+        /** Whether the owner is root, by number or by name. */
+        public boolean rootOwned() {
+            return owner.equals("0") || owner.equals("root") || owner.startsWith("root@");
+        }
+    }
+
+    /** A directory made by {@link #squashProbe}: its NFSv4 status and, when made, its attributes. */
+    public record Made(long status, Attributes attributes) {}
+
+    /**
+     * What the server does to root: makes a directory under {@code path} as uid 0 over NFSv4.0 (AUTH_SYS), reads
+     * its owner, and removes it. Under root_squash or all_squash the owner is the anonymous uid, or the create is
+     * refused (NFS4ERR_ACCESS) when the export's directory is not writable for it.
+     */
+    public Made squashProbe(String path) throws RpcException {
+        String name = ".nfsprov-doctor." + Long.toHexString(System.nanoTime());
+        var ops = lookups(path, 2);
+        ops.u32(OP_CREATE).u32(NF4DIR).string(name);
+        ops.u32(2).u32(0).u32(1L << 1).opaque(new Xdr.Writer().u32(0700).bytes()); // createattrs: mode 0700
+        ops.u32(OP_GETATTR).u32(2).u32(0).u32(MODE_OWNER_GROUP);
+        var r = compoundReply(0, ops.bytes());
+        long status = r.u32();
+        r.string(); // tag
+        long count = r.u32();
+        boolean created = false;
+        try {
+            for (long i = 0; i < count; i++) {
+                long op = r.u32();
+                long opStatus = r.u32();
+                if (opStatus != NFS4_OK) return new Made(opStatus, null);
+                if (op == OP_CREATE) {
+                    created = true;
+                    for (int w = 0; w < 5; w++) r.u32(); // change_info4: atomic, before and after (u64 each)
+                    skipBitmap(r); // attrset
+                } else if (op == OP_GETATTR) {
+                    return new Made(status, attributes(r));
+                }
+            }
+            return new Made(status, null);
+        } finally {
+            if (created) remove(path, name);
+        }
+    }
+
+    /** The mode, owner and group of a directory in the server's NFSv4 namespace; empty if it does not exist. */
+    public Optional<Attributes> attributes(String path) throws RpcException {
+        var ops = lookups(path, 1);
+        ops.u32(OP_GETATTR).u32(2).u32(0).u32(MODE_OWNER_GROUP);
+        var r = compoundReply(0, ops.bytes());
+        long status = r.u32();
+        if (status == NFS4ERR_NOENT) return Optional.empty();
+        if (status != NFS4_OK) throw new RpcException("GETATTR of " + path + " answered status " + status);
+        r.string();
+        long count = r.u32();
+        for (long i = 0; i < count; i++) {
+            long op = r.u32();
+            r.u32(); // status: OK, as the compound's is
+            if (op == OP_GETATTR) return Optional.of(attributes(r));
+        }
+        throw new RpcException("GETATTR of " + path + ": no attributes in the reply");
+    }
+
+    private void remove(String path, String name) throws RpcException {
+        var ops = lookups(path, 1);
+        ops.u32(OP_REMOVE).string(name);
+        long status = compoundReply(0, ops.bytes()).u32();
+        if (status != NFS4_OK)
+            throw new RpcException("could not remove the probe directory " + path + "/" + name + ": status " + status);
+    }
+
+    /** PUTROOTFH and a LOOKUP per component of path, in a COMPOUND with {@code more} operations after them. */
+    private static Xdr.Writer lookups(String path, int more) {
         List<String> parts = new ArrayList<>();
         for (String p : path.split("/")) if (!p.isEmpty()) parts.add(p);
-        var ops = new Xdr.Writer().u32(1 + parts.size()).u32(OP_PUTROOTFH);
+        var ops = new Xdr.Writer().u32(1 + parts.size() + more).u32(OP_PUTROOTFH);
         for (String p : parts) ops.u32(OP_LOOKUP).string(p);
-        return compound(0, ops.bytes());
+        return ops;
+    }
+
+    private static void skipBitmap(Xdr.Reader r) throws RpcException {
+        long words = r.u32();
+        for (long w = 0; w < words; w++) r.u32();
+    }
+
+    /** A fattr4 asked for with {@link #MODE_OWNER_GROUP}: mode, owner and owner_group, in attribute order. */
+    static Attributes attributes(Xdr.Reader r) throws RpcException {
+        skipBitmap(r);
+        var values = new Xdr.Reader(r.opaque());
+        int mode = (int) values.u32() & 07777;
+        return new Attributes(mode, values.string(), values.string());
     }
 
     static byte[] compoundArgs(int minorVersion, byte[] ops) {
@@ -75,10 +174,14 @@ public final class NfsProbe {
     }
 
     private long compound(int minorVersion, byte[] ops) throws RpcException {
+        return compoundReply(minorVersion, ops).u32();
+    }
+
+    private Xdr.Reader compoundReply(int minorVersion, byte[] ops) throws RpcException {
         var reply = new RpcClient(host, port, timeout).call(NFS, 4, 1, true, compoundArgs(minorVersion, ops));
         if (reply.outcome() != Rpc.Outcome.SUCCESS)
             throw new RpcException("COMPOUND was not accepted: " + reply.outcome());
-        return reply.results().u32();
+        return reply.results();
     }
 
     /** NFSv3's export list through the portmapper (port 111) and MOUNT v3; empty if there is no portmapper. */

@@ -20,6 +20,14 @@ public final class Names {
     public static final String ANN_PROVISIONED_BY = "pv.kubernetes.io/provisioned-by";
     /** The onDelete action decided at provisioning, so a volume is reclaimed right even if its class is gone. */
     public static final String ANN_ON_DELETE = "nfsprov.dev/on-delete";
+    /** On a volume whose class says ownership: consumer, until and after its directory is given to a consumer. */
+    public static final String ANN_OWNERSHIP = "nfsprov.dev/ownership";
+
+    public static final String OWNERSHIP_CONSUMER = "consumer";
+    /** The owner chosen from the first consumer ("UID:GID" or ":GID"), recorded before the directory changes. */
+    public static final String ANN_OWNER = "nfsprov.dev/owner";
+    /** Set once the directory was given: what it now is ("2770 999:999"), so it is done exactly once. */
+    public static final String ANN_OWNER_APPLIED = "nfsprov.dev/owner-applied";
     /** sig-storage-lib-external-provisioner's finalizer: volumes made by nfs-subdir carry it too. */
     public static final String FINALIZER = "external-provisioner.volume.kubernetes.io/finalizer";
 

@@ -6,6 +6,7 @@ import dev.nfsprov.pathtemplate.PathTemplate;
 import dev.nfsprov.pathtemplate.RelativePath;
 import dev.nfsprov.reclaim.OnDelete;
 import dev.nfsprov.reclaim.Reclaimer;
+import dev.nfsprov.share.DirectoryOwner;
 import dev.nfsprov.share.DirectorySettings;
 import dev.nfsprov.share.Share;
 import dev.nfsprov.share.ShareException;
@@ -30,6 +31,9 @@ public final class VolumeService {
     /** For directoryAnnotations: owner, the uids and gids a claim may choose: "MIN-MAX", default 1-2147483647. */
     public static final String PARAM_DIRECTORY_ID_RANGE = "directoryIdRange";
 
+    /** static (default: NFS_DEFAULT_* and the annotations) or consumer (given to the first Pod that uses it). */
+    public static final String PARAM_OWNERSHIP = "ownership";
+
     /** How far a claim's annotations may set its directory's mode and owner. */
     enum AnnotationPolicy {
         OFF,
@@ -43,7 +47,7 @@ public final class VolumeService {
     public static final String ANN_GID = "k8s-sigs.io/nfs-directory-gid";
 
     /** A volume made on the share: where it is and what to do with it when its claim goes. */
-    public record Volume(String nfsPath, OnDelete onDelete) {}
+    public record Volume(String nfsPath, OnDelete onDelete, boolean consumerOwned, boolean ownerRefused) {}
 
     /** Something wrong with the claim or its class: said once to the claim's owner, retried when either changes. */
     public static final class RejectedException extends Exception {
@@ -88,7 +92,8 @@ public final class VolumeService {
             PARAM_EXISTING_DIRECTORY,
             PARAM_DIRECTORY_ANNOTATIONS,
             PARAM_DIRECTORY_ID_RANGE,
-            PARAM_NESTED_VALUES);
+            PARAM_NESTED_VALUES,
+            PARAM_OWNERSHIP);
 
     public static void knownParameters(Map<String, String> classParameters) throws RejectedException {
         if (classParameters == null) return;
@@ -176,6 +181,15 @@ public final class VolumeService {
                 "StorageClass parameter " + PARAM_NESTED_VALUES + "=\"" + v + "\" is not true or false");
     }
 
+    /** Whether the class gives each volume to the first Pod that uses it. */
+    public static boolean consumerOwnership(Map<String, String> classParameters) throws RejectedException {
+        String v = classParameters == null ? null : classParameters.get(PARAM_OWNERSHIP);
+        if (v == null || v.isBlank() || v.strip().equalsIgnoreCase("static")) return false;
+        if (v.strip().equalsIgnoreCase("consumer")) return true;
+        throw new RejectedException(
+                "StorageClass parameter " + PARAM_OWNERSHIP + "=\"" + v + "\" is not static or consumer");
+    }
+
     static Share.Existing existing(Map<String, String> classParameters) throws RejectedException {
         String v = classParameters == null ? null : classParameters.get(PARAM_EXISTING_DIRECTORY);
         if (v == null || v.isBlank() || v.strip().equalsIgnoreCase("refuse")) return Share.Existing.REFUSE;
@@ -205,22 +219,51 @@ public final class VolumeService {
         PathTemplate template = template(classParameters);
         OnDelete onDelete = onDelete(classParameters);
         existing(classParameters);
+        boolean consumer = consumerOwnership(classParameters);
         DirectorySettings settings;
         RelativePath directory;
         try {
             Map<String, String> a = claim.annotations();
-            checkAnnotations(a, classParameters);
-            settings = defaults.with(a.get(ANN_MODE), a.get(ANN_UID), a.get(ANN_GID), "annotation");
+            if (consumer) {
+                for (String key : new String[] {ANN_MODE, ANN_UID, ANN_GID}) {
+                    if (a.containsKey(key))
+                        throw new RejectedException("the StorageClass gives each volume to the Pod that first uses it"
+                                + " (ownership: consumer), so the annotation " + key + " cannot set it; remove it");
+                }
+                settings = new DirectorySettings(
+                        DirectoryOwner.WAITING_MODE, java.util.OptionalInt.empty(), java.util.OptionalInt.empty());
+            } else {
+                checkAnnotations(a, classParameters);
+                settings = defaults.with(a.get(ANN_MODE), a.get(ANN_UID), a.get(ANN_GID), "annotation");
+            }
             directory = template.render(claim, nestedValues(classParameters));
         } catch (IllegalArgumentException e) {
             throw new RejectedException(e.getMessage());
         }
+        Share.Made made;
         try {
-            share.createVolume(directory, settings, claim.volumeName(), existing(classParameters));
+            made = share.createVolume(directory, settings, claim.volumeName(), existing(classParameters));
         } catch (VolumeConflictException e) {
             throw new RejectedException(e.getMessage());
         }
-        return new Volume(location.nfsPath(directory), onDelete);
+        return new Volume(location.nfsPath(directory), onDelete, consumer, made.ownerRefused());
+    }
+
+    /**
+     * Gives a consumer-owned volume's directory to its first consumer: mode 2770, or 0777 where the share refuses
+     * owners (the workload must be able to write). Idempotent.
+     */
+    public Share.Given giveTo(String nfsServer, String nfsPath, DirectoryOwner owner) throws ShareException {
+        Optional<RelativePath> directory = location.directoryOf(nfsServer, nfsPath);
+        if (directory.isEmpty()) {
+            throw new ShareException("volume at " + nfsServer + ":" + nfsPath + " is not inside this provisioner's"
+                    + " share; its owner is left alone");
+        }
+        return share.giveTo(directory.get(), owner, DirectoryOwner.GIVEN_MODE, DirectoryOwner.SQUASHED_MODE);
+    }
+
+    public Share share() {
+        return share;
     }
 
     /** Reclaims the directory behind a volume's nfs server and path; refuses one that is not on this share. */

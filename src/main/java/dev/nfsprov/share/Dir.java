@@ -32,7 +32,14 @@ final class Dir implements AutoCloseable {
         }
     }
 
-    static final int ENOENT = 2, EEXIST = 17, ENOTDIR = 20, ELOOP = 40, EXDEV = 18, ENOTEMPTY = 39;
+    static final int EPERM = 1,
+            EINVAL = 22,
+            ENOENT = 2,
+            EEXIST = 17,
+            ENOTDIR = 20,
+            ELOOP = 40,
+            EXDEV = 18,
+            ENOTEMPTY = 39;
 
     private static final boolean AARCH64 = "aarch64".equals(System.getProperty("os.arch"));
     private static final int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_EXCL = 0200;
@@ -114,6 +121,14 @@ final class Dir implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a failed chown means the share (root squash: EPERM) or the controller's user namespace (an id it cannot
+     * map: EINVAL) refuses owners, as opposed to an I/O failure.
+     */
+    static boolean ownersRefused(ErrnoException e) {
+        return e.errno == EPERM || e.errno == EINVAL;
+    }
+
     /** fchown; -1 leaves that id as it is. */
     void chown(int uid, int gid) throws ErrnoException {
         try (var arena = Arena.ofConfined()) {
@@ -125,6 +140,12 @@ final class Dir implements AutoCloseable {
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+    }
+
+    /** Owner, group and all 12 mode bits of the directory this handle holds (fstat through /proc/self/fd). */
+    DirAttributes attributes() throws IOException {
+        var a = java.nio.file.Files.readAttributes(Path.of("/proc/self/fd/" + fd), "unix:uid,gid,mode");
+        return new DirAttributes((Integer) a.get("uid"), (Integer) a.get("gid"), (Integer) a.get("mode") & 07777);
     }
 
     /** Creates a small file that must not exist yet (O_EXCL, never through a link). False if it exists. */

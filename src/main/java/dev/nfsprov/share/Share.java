@@ -70,7 +70,7 @@ public final class Share {
      * directory (idempotent) while another claim whose path collides with it is refused, as is a path that runs
      * through another claim's volume, unless the class says {@link Existing#REUSE}.
      */
-    public Path createVolume(RelativePath path, DirectorySettings settings, String volume, Existing existing)
+    public Made createVolume(RelativePath path, DirectorySettings settings, String volume, Existing existing)
             throws ShareException {
         var segments = path.segments();
         for (String segment : segments) {
@@ -93,8 +93,8 @@ public final class Share {
                 parent.close();
                 parent = next;
             }
-            createLeaf(parent, path, settings, volume, existing);
-            return root.resolve(String.join("/", segments));
+            boolean ownerRefused = createLeaf(parent, path, settings, volume, existing);
+            return new Made(root.resolve(String.join("/", segments)), ownerRefused);
         } catch (Dir.ErrnoException e) {
             throw new ShareException("cannot create " + path + " on the share: " + e.getMessage(), e);
         } catch (IOException e) {
@@ -105,10 +105,16 @@ public final class Share {
     }
 
     /**
+     * A volume directory made (or found made by an earlier attempt); ownerRefused when the share refused the owner
+     * asked for (root squash), so the directory has its mode but the controller's (squashed) owner.
+     */
+    public record Made(Path path, boolean ownerRefused) {}
+
+    /**
      * The marker is written before the directory, so that a crash between the two leaves a marker naming this volume
      * (the retry makes the directory) and never a directory that no marker claims.
      */
-    private static void createLeaf(
+    private static boolean createLeaf(
             Dir parent, RelativePath path, DirectorySettings settings, String volume, Existing existing)
             throws IOException, ShareException {
         String leaf = path.leaf();
@@ -139,11 +145,117 @@ public final class Share {
         try (Dir dir = openDir(parent, leaf, path)) {
             dir.chmod(settings.mode()); // fchmod: all 12 bits, no umask, and never through a link
             if (settings.uid().isPresent() || settings.gid().isPresent()) {
-                dir.chown(settings.uid().orElse(-1), settings.gid().orElse(-1));
+                try {
+                    dir.chown(settings.uid().orElse(-1), settings.gid().orElse(-1));
+                } catch (Dir.ErrnoException e) {
+                    if (!Dir.ownersRefused(e)) throw e;
+                    return true; // root squash: the mode is the best the share allows; the caller says so
+                }
             }
+            return false;
         } catch (Dir.ErrnoException e) {
             if (made) parent.removeDir(leaf);
             throw e;
+        }
+    }
+
+    /**
+     * Gives an existing volume directory to {@code owner} with {@code mode}, on the directory itself only, never
+     * through a link and never below it (the kubelet's fsGroupChangePolicy OnRootMismatch, done once). Where the
+     * share refuses the owner (root squash) it sets {@code fallbackMode} instead and says so; idempotent.
+     */
+    public Given giveTo(RelativePath path, DirectoryOwner owner, int mode, int fallbackMode) throws ShareException {
+        try (Dir dir = openExisting(path)) {
+            boolean refused = false;
+            try {
+                dir.chown(owner.uid().orElse(-1), owner.gid());
+            } catch (Dir.ErrnoException e) {
+                if (!Dir.ownersRefused(e)) throw e;
+                refused = true;
+            }
+            dir.chmod(refused ? fallbackMode : mode); // after chown, which may clear set-id bits
+            return new Given(!refused, dir.attributes());
+        } catch (Dir.ErrnoException e) {
+            throw new ShareException("cannot give " + path + " to " + owner.describe() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ShareException(
+                    "cannot give " + path + " to " + owner.describe() + ": " + ShareException.describe(e), e);
+        }
+    }
+
+    /** What {@link #giveTo} did: the owner was set (or refused), and the directory as it now is. */
+    public record Given(boolean ownerSet, DirAttributes now) {}
+
+    /** Owner, group and mode of an existing directory on the share, read without following a link. */
+    public DirAttributes attributes(RelativePath path) throws ShareException {
+        try (Dir dir = openExisting(path)) {
+            return dir.attributes();
+        } catch (IOException e) {
+            throw new ShareException("cannot read " + path + ": " + ShareException.describe(e), e);
+        }
+    }
+
+    /** Opens a directory of the share, each component without following a link. */
+    private Dir openExisting(RelativePath path) throws IOException {
+        Dir dir = Dir.open(root);
+        try {
+            for (String segment : path.segments()) {
+                Dir next = dir.openDir(segment);
+                dir.close();
+                dir = next;
+            }
+            return dir;
+        } catch (IOException | RuntimeException e) {
+            dir.close();
+            throw e;
+        }
+    }
+
+    /**
+     * What the share does to the controller's ids: a directory made in the share's root is looked at (its owner is
+     * the squashed uid under root squash) and given away (refused under root squash, or when not running as root),
+     * then removed.
+     */
+    public Identity probeIdentity() throws ShareException {
+        String name = ".nfsprov-probe." + ProcessHandle.current().pid() + "." + System.nanoTime();
+        try (Dir dir = Dir.open(root)) {
+            if (!dir.mkdir(name, 0700)) throw new ShareException(name + " exists already");
+            try (Dir probe = dir.openDir(name)) {
+                var made = probe.attributes();
+                boolean canChown = true;
+                try {
+                    probe.chown(made.uid() == 1 ? 2 : 1, -1);
+                } catch (Dir.ErrnoException e) {
+                    if (!Dir.ownersRefused(e)) throw e;
+                    canChown = false;
+                }
+                int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+                return new Identity(self, made.uid(), made.gid(), canChown);
+            } finally {
+                dir.removeDir(name);
+            }
+        } catch (IOException e) {
+            throw new ShareException("cannot probe the share's squashing: " + ShareException.describe(e), e);
+        }
+    }
+
+    /** The controller's uid, the owner a directory it makes gets, and whether it may give directories away. */
+    public record Identity(int self, int madeUid, int madeGid, boolean canChown) {
+        /** Root in the controller is someone else on the share: root_squash or all_squash on the export. */
+        public boolean rootSquashed() {
+            return self == 0 && madeUid != 0;
+        }
+
+        /** One line for the log and /readyz; null when the share lets the controller set owners. */
+        public String problem() {
+            if (canChown) return null;
+            if (rootSquashed())
+                return "the share squashes root (directories made by the controller belong to uid " + madeUid
+                        + "): volume owners cannot be set (NFS_DEFAULT_UID/GID, uid/gid annotations, ownership:"
+                        + " consumer); directories get their mode only. Export the share with no_root_squash to"
+                        + " set owners";
+            return "the controller runs as uid " + self + " and cannot give directories to other owners; volume"
+                    + " directories get their mode only";
         }
     }
 

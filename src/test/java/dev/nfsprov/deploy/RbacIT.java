@@ -145,6 +145,52 @@ class RbacIT {
                                 .exists())
                         .isEqualTo(kind.equals("archive"));
             }
+            // ownership: consumer reads Pods (list and watch) to give a volume to the first one using its claim
+            kube.storageClass(
+                    ns + "-" + suffix + "-consumer",
+                    provisioner,
+                    Map.of("ownership", "consumer"),
+                    "Delete",
+                    "Immediate");
+            String owned = suffix + "-owned";
+            kube.create(kube.claimBuilder(owned, ns + "-" + suffix + "-consumer"));
+            env.client
+                    .pods()
+                    .resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                            .withNewMetadata()
+                            .withNamespace(ns)
+                            .withName(owned)
+                            .endMetadata()
+                            .withNewSpec()
+                            .withNewSecurityContext()
+                            .withFsGroup(999L)
+                            .endSecurityContext()
+                            .addNewContainer()
+                            .withName("c")
+                            .withImage("busybox")
+                            .endContainer()
+                            .addNewVolume()
+                            .withName("data")
+                            .withNewPersistentVolumeClaim()
+                            .withClaimName(owned)
+                            .endPersistentVolumeClaim()
+                            .endVolume()
+                            .endSpec()
+                            .build())
+                    .create();
+            var ownedBound = Await.until(
+                    "claim " + owned + " Bound",
+                    SCENARIO_TIMEOUT,
+                    () -> kube.claim(owned),
+                    c -> c != null
+                            && c.getStatus() != null
+                            && "Bound".equals(c.getStatus().getPhase()));
+            String ownedVolume = ownedBound.getSpec().getVolumeName();
+            Await.until("directory of " + owned + " given to fsGroup 999", SCENARIO_TIMEOUT, () -> {
+                var v = kube.volume(ownedVolume);
+                return v != null
+                        && "2770 0:999".equals(v.getMetadata().getAnnotations().get("nfsprov.dev/owner-applied"));
+            });
             Lease lease = env.client
                     .leases()
                     .inNamespace(ns)

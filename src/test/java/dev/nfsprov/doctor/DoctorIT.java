@@ -60,11 +60,19 @@ class DoctorIT {
 
     /** Another ganesha, serving the given protocols; returns its NFS_* variables. */
     private Map<String, String> server(String protocols) {
+        return server(protocols, "No_Root_Squash");
+    }
+
+    private Map<String, String> server(String protocols, String squash) {
         var e = Map.of(
                 "NFSPROV_NFS_DIR",
-                env.stateDir.resolve("nfs-" + protocols.replaceAll("\\D", "")).toString(),
+                env.stateDir
+                        .resolve("nfs-" + protocols.replaceAll("\\D", "") + "-" + squash)
+                        .toString(),
                 "NFSPROV_NFS_PROTOCOLS",
-                protocols);
+                protocols,
+                "NFSPROV_NFS_SQUASH",
+                squash);
         extraServers.add(e);
         String out = Commands.runOrFail(
                 e,
@@ -82,8 +90,38 @@ class DoctorIT {
         var r = doctor("--only", "nfs", "--nfs-server", "127.0.0.1:" + env.nfsPort, "--nfs-path", env.nfsPath);
         assertThat(r.out())
                 .contains("✓ NFS versions: speaks NFS 4.0, 4.1, 4.2")
-                .contains("✓ export /nfsprov: found over NFSv4");
+                .contains("✓ export /nfsprov: found over NFSv4")
+                .contains("✓ root squash: none");
         assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(env.exportDir.toFile().list((d, n) -> n.startsWith(".nfsprov-doctor")))
+                .as("the probe directory is removed")
+                .isEmpty();
+    }
+
+    @Test
+    void rootSquashIsReportedWithWhatItMeansForOwners() throws Exception {
+        var s = server("4", "Root_Squash");
+        String server = "127.0.0.1:" + s.get("NFS_PORT");
+        var exportDir = java.nio.file.Path.of(s.get("NFS_EXPORT_DIR"));
+        java.nio.file.Files.setPosixFilePermissions(
+                exportDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        var refused = doctor("--only", "nfs", "--nfs-server", server, "--nfs-path", "/nfsprov");
+        assertThat(refused.out())
+                .contains("✗ root squash: root may not create in /nfsprov (its directory's owner: ")
+                .contains("cannot make volumes")
+                .contains("no_root_squash");
+        assertThat(refused.exit()).isEqualTo(2);
+
+        java.nio.file.Files.setPosixFilePermissions(
+                exportDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        var squashed = doctor("--only", "nfs", "--nfs-server", server, "--nfs-path", "/nfsprov");
+        assertThat(squashed.out())
+                .contains("! root squash: the export squashes root: a directory made as root belongs to ")
+                .contains("ownership: consumer get mode 0777");
+        assertThat(squashed.exit()).as(squashed.out()).isEqualTo(1);
+        assertThat(exportDir.toFile().list())
+                .as("the probe directory is removed")
+                .isEmpty();
     }
 
     @Test
@@ -146,6 +184,81 @@ class DoctorIT {
             assertThat((System.nanoTime() - start) / 1e9).isLessThan(5.0);
             assertThat(r.out()).contains("✗ NFS protocol").contains("no answer");
             assertThat(r.exit()).isEqualTo(2);
+        }
+    }
+
+    private void pod(String namespace, String name, String claim, String image, Long uid) {
+        env.client
+                .pods()
+                .resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                        .withNewMetadata()
+                        .withNamespace(namespace)
+                        .withName(name)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNewSecurityContext()
+                        .withRunAsUser(uid)
+                        .endSecurityContext()
+                        .addNewContainer()
+                        .withName("c")
+                        .withImage(image)
+                        .addNewVolumeMount()
+                        .withName("data")
+                        .withMountPath("/data")
+                        .endVolumeMount()
+                        .endContainer()
+                        .addNewVolume()
+                        .withName("data")
+                        .withNewPersistentVolumeClaim()
+                        .withClaimName(claim)
+                        .endPersistentVolumeClaim()
+                        .endVolume()
+                        .endSpec()
+                        .build())
+                .create();
+    }
+
+    @Test
+    void podsThatCannotWriteTheirVolumeAndDatabasesMountedNolockAreWarnings(TestNamespace ns) {
+        var kube = new Kube(env.client, ns.name());
+        String n = ns.name();
+        String provisioner = "nfsprov.dev/" + n;
+        kube.storageClass(n + "-std", provisioner, Map.of(), "Delete", "Immediate");
+        env.client
+                .storage()
+                .v1()
+                .storageClasses()
+                .resource(new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
+                        .withNewMetadata()
+                        .withName(n + "-nolock")
+                        .endMetadata()
+                        .withProvisioner(provisioner)
+                        .withMountOptions("nfsvers=3", "nolock")
+                        .build())
+                .serverSideApply();
+        try (var p = ProvisionerProcess.start(env, provisioner, true, Map.of("POD_NAMESPACE", n))) {
+            kube.create(kube.claimBuilder("private", n + "-std")
+                    .editMetadata()
+                    .addToAnnotations("k8s-sigs.io/nfs-directory-mode", "0750")
+                    .endMetadata());
+            kube.create(kube.claimBuilder("shared", n + "-std"));
+            kube.create(kube.claimBuilder("mysql-pv-claim", n + "-nolock"));
+            for (String c : List.of("private", "shared", "mysql-pv-claim")) kube.awaitBound(c);
+            pod(n, "app", "private", "busybox", 1000L);
+            pod(n, "reader", "shared", "busybox", 1000L);
+            pod(n, "mysql", "mysql-pv-claim", "mysql:8.0.26", 999L);
+
+            var r = doctor("-n", n, "--nfs-server", "127.0.0.1:" + env.nfsPort, "--nfs-path", env.nfsPath);
+            assertThat(r.out())
+                    .contains("! claim " + n + "/private: Pod " + n + "/app (runAsUser 1000) cannot write its volume"
+                            + " pvc-")
+                    .contains("the directory is owner 0, group 0, mode 0750")
+                    .contains("fix: run the Pod with fsGroup 0 or runAsUser 0; or use a StorageClass with"
+                            + " ownership: consumer")
+                    .contains("! claim " + n + "/mysql-pv-claim: holds a database (claim name mysql-pv-claim) on"
+                            + " StorageClass " + n + "-nolock, mounted with nolock")
+                    .contains("✓ volume access: 2 volume(s) in use, each writable by the ids its Pods run with");
+            assertThat(r.out()).doesNotContain("claim " + n + "/shared:");
         }
     }
 

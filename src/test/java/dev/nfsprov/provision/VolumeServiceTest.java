@@ -31,8 +31,53 @@ class VolumeServiceTest {
                 .isInstanceOf(VolumeService.RejectedException.class)
                 .hasMessage(
                         "StorageClass parameter \"archiveOnDelet\" is not one nfsprov knows (pathPattern, onDelete, "
-                                + "archiveOnDelete, existingDirectory, directoryAnnotations, directoryIdRange, nestedValues)");
+                                + "archiveOnDelete, existingDirectory, directoryAnnotations, directoryIdRange, nestedValues, ownership)");
         assertThat(root).isEmptyDirectory();
+    }
+
+    @Test
+    void aConsumerOwnedVolumeWaitsRootsAloneThenIsGivenOnceOnTheTopDirectoryOnly() throws Exception {
+        var service = service();
+        var volume = service.provision(claim("pvc-1"), Map.of("ownership", "consumer"));
+        assertThat(volume.consumerOwned()).isTrue();
+        Path dir = root.resolve("ns-db-pvc-1");
+        assertThat(java.nio.file.Files.getAttribute(dir, "unix:mode")).isEqualTo(040770);
+        java.nio.file.Files.createDirectory(dir.resolve("inside"));
+        var given = service.giveTo("nfs.example", volume.nfsPath(), dev.nfsprov.share.DirectoryOwner.parse("999:998"));
+        assertThat(given.ownerSet()).isTrue();
+        assertThat(given.now()).isEqualTo(new dev.nfsprov.share.DirAttributes(999, 998, 02770));
+        assertThat(java.nio.file.Files.getAttribute(dir.resolve("inside"), "unix:uid"))
+                .as("never recursive")
+                .isEqualTo(0);
+        assertThatThrownBy(() ->
+                        service.giveTo("nfs.example", "/elsewhere/x", dev.nfsprov.share.DirectoryOwner.parse(":1")))
+                .isInstanceOf(dev.nfsprov.share.ShareException.class)
+                .hasMessageContaining("not inside this provisioner's share");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {
+                "k8s-sigs.io/nfs-directory-mode",
+                "k8s-sigs.io/nfs-directory-uid",
+                "k8s-sigs.io/nfs-directory-gid"
+            })
+    void aConsumerOwnedClassRefusesDirectoryAnnotations(String annotation) {
+        assertThatThrownBy(() -> service()
+                        .provision(
+                                annotated("pvc-1", Map.of(annotation, "1")),
+                                Map.of("ownership", "consumer", "directoryAnnotations", "any")))
+                .isInstanceOf(VolumeService.RejectedException.class)
+                .hasMessageContaining("ownership: consumer")
+                .hasMessageContaining(annotation);
+        assertThat(root).isEmptyDirectory();
+    }
+
+    @Test
+    void anUnknownOwnershipIsARejection() {
+        assertThatThrownBy(() -> service().provision(claim("pvc-1"), Map.of("ownership", "pod")))
+                .isInstanceOf(VolumeService.RejectedException.class)
+                .hasMessage("StorageClass parameter ownership=\"pod\" is not static or consumer");
     }
 
     @Test

@@ -24,7 +24,8 @@ class ReclaimerTest {
                         RelativePath.of(path),
                         DirectorySettings.DEFAULT,
                         "pv-" + path.hashCode(),
-                        Share.Existing.REFUSE);
+                        Share.Existing.REFUSE)
+                .path();
         Files.createDirectories(dir.resolve("sub/deeper"));
         Files.writeString(dir.resolve("sub/deeper/file"), "data");
         return dir;

@@ -23,7 +23,8 @@ class ShareTest {
     private static final Share.Existing REFUSE = Share.Existing.REFUSE;
 
     private Path create(Share share, String path, DirectorySettings settings, String volume) throws ShareException {
-        return share.createVolume(RelativePath.of(path), settings, volume, REFUSE);
+        return share.createVolume(RelativePath.of(path), settings, volume, REFUSE)
+                .path();
     }
 
     @Test
@@ -87,8 +88,9 @@ class ShareTest {
         // nfs-subdir's behaviour, for a class that asks for it: the same claim re-created finds its data
         Files.createDirectories(root.resolve("ns/db"));
         Files.writeString(root.resolve("ns/db/data"), "kept");
-        Path dir =
-                share.createVolume(RelativePath.of("ns/db"), DirectorySettings.DEFAULT, "pvc-3", Share.Existing.REUSE);
+        Path dir = share.createVolume(
+                        RelativePath.of("ns/db"), DirectorySettings.DEFAULT, "pvc-3", Share.Existing.REUSE)
+                .path();
         assertThat(dir.resolve("data")).hasContent("kept");
         assertThat(root.resolve("ns/.nfsprov.db")).hasContent("pvc-3\n");
     }
@@ -202,5 +204,63 @@ class ShareTest {
                 .hasMessageContaining("uid \"-1\"");
         assertThatThrownBy(() -> DirectorySettings.DEFAULT.with(null, null, "99999999999", "x"))
                 .hasMessageContaining("gid");
+    }
+
+    @Test
+    void givingADirectoryAwayNeverFollowsALinkOnTheWayOrAtTheEnd(@TempDir Path outside) throws Exception {
+        var share = new Share(root);
+        Files.createDirectories(root.resolve("ns"));
+        Files.createSymbolicLink(root.resolve("ns/link"), outside);
+        Files.createSymbolicLink(root.resolve("hop"), root.resolve("ns"));
+        var owner = DirectoryOwner.parse("999:999");
+        for (String path : new String[] {"ns/link", "hop/link", "hop"}) {
+            assertThatThrownBy(() -> share.giveTo(RelativePath.of(path), owner, 02770, 0777))
+                    .isInstanceOf(ShareException.class)
+                    .hasMessageContaining("cannot give " + path);
+        }
+        assertThat(Files.getAttribute(outside, "unix:uid")).isEqualTo(0);
+        assertThat(mode(root.resolve("ns"))).isEqualTo(0755);
+    }
+
+    @Test
+    void giveToIsIdempotentAndKeepsTheUidWhenOnlyAGroupIsGiven() throws Exception {
+        var share = new Share(root);
+        create(share, "v", new DirectorySettings(0770, OptionalInt.empty(), OptionalInt.empty()), "pv");
+        var first = share.giveTo(RelativePath.of("v"), DirectoryOwner.parse(":4242"), 02770, 0777);
+        var again = share.giveTo(RelativePath.of("v"), DirectoryOwner.parse(":4242"), 02770, 0777);
+        assertThat(first).isEqualTo(again);
+        assertThat(first.now()).isEqualTo(new DirAttributes(0, 4242, 02770));
+        assertThat(first.now().describe()).isEqualTo("2770 0:4242");
+    }
+
+    @Test
+    void probingTheShareLeavesNothingAndSeesRootAsRoot() throws Exception {
+        var identity = new Share(root).probeIdentity();
+        assertThat(root).isEmptyDirectory();
+        assertThat(identity.self()).as("tests run as root").isZero();
+        assertThat(identity.rootSquashed()).isFalse();
+        assertThat(identity.canChown()).isTrue();
+        assertThat(identity.problem()).isNull();
+    }
+
+    @Test
+    void aSquashedOrUnprivilegedControllerIsExplained() {
+        var squashed = new Share.Identity(0, 65534, 65534, false);
+        assertThat(squashed.rootSquashed()).isTrue();
+        assertThat(squashed.problem())
+                .startsWith("the share squashes root (directories made by the controller belong to uid 65534)")
+                .contains("no_root_squash");
+        assertThat(new Share.Identity(1000, 1000, 1000, false).problem())
+                .startsWith("the controller runs as uid 1000 and cannot give directories to other owners");
+    }
+
+    @Test
+    void directoryOwnersParseAndRefuseGarbage() {
+        assertThat(DirectoryOwner.parse("999:998").format()).isEqualTo("999:998");
+        assertThat(DirectoryOwner.parse(":5").uid()).isEmpty();
+        assertThat(DirectoryOwner.parse(":5").describe()).isEqualTo("gid 5");
+        for (String bad : new String[] {"", "999", "a:b", "1:2:3", "-1:2", "99999999999:1"}) {
+            assertThatThrownBy(() -> DirectoryOwner.parse(bad)).isInstanceOf(IllegalArgumentException.class);
+        }
     }
 }

@@ -1,0 +1,196 @@
+package dev.nfsprov.controller;
+
+import dev.nfsprov.logging.Fields;
+import dev.nfsprov.protocol.ApiErrors;
+import dev.nfsprov.protocol.Names;
+import dev.nfsprov.protocol.OwnershipRules;
+import dev.nfsprov.protocol.OwnershipVerdict;
+import dev.nfsprov.share.DirectoryOwner;
+import dev.nfsprov.share.ShareException;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+
+/**
+ * Gives the directory of a volume whose class says {@code ownership: consumer} to the first Pod that uses its claim.
+ * Translation only: the decisions are {@link OwnershipRules}', the directory change the share's. The owner is
+ * recorded on the volume before the directory changes and marked applied after, so a crash in between re-applies
+ * the same owner (idempotent) and a later Pod never changes it.
+ */
+final class ConsumerOwnership {
+
+    private static final Logger LOG = Logger.getLogger(ConsumerOwnership.class.getName());
+    private static final String BY_CLAIM = "claim";
+
+    private final Wiring w;
+    private final Rejections said = new Rejections();
+    /** Volumes this process gave away, so a reconcile on a cache that has not seen the second patch yet skips. */
+    private final Map<String, String> appliedHere =
+            java.util.Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                    return size() > 10_000;
+                }
+            });
+
+    ConsumerOwnership(Wiring w) {
+        this.w = w;
+    }
+
+    /**
+     * Every Pod of the cluster, trimmed to what the rules read. A Pod's volumes and ids cannot change, so only its
+     * creation matters; it wakes the volumes bound to the claims it names.
+     */
+    static InformerEventSource<Pod, PersistentVolume> eventSource(EventSourceContext<PersistentVolume> context) {
+        var volumes = context.getPrimaryCache();
+        volumes.addIndexers(Map.of(BY_CLAIM, ConsumerOwnership::claimKeys));
+        var config = InformerEventSourceConfiguration.from(Pod.class, PersistentVolume.class)
+                .withName("pods")
+                .withItemStore(new TrimmedItemStore<>(p -> false, OwnershipRules::trim))
+                .withInformerListLimit(ProvisionerApp.LIST_PAGE)
+                .withOnUpdateFilter((newer, older) -> false)
+                .withOnDeleteFilter((pod, unknown) -> false)
+                .withSecondaryToPrimaryMapper(pod -> OwnershipRules.claims(pod).stream()
+                        .flatMap(
+                                c -> volumes.byIndex(BY_CLAIM, pod.getMetadata().getNamespace() + "/" + c).stream())
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+                .build();
+        return new InformerEventSource<>(config, context);
+    }
+
+    private static List<String> claimKeys(PersistentVolume volume) {
+        var ref = volume.getSpec() == null ? null : volume.getSpec().getClaimRef();
+        if (ref == null || ref.getNamespace() == null || ref.getName() == null) return List.of();
+        return List.of(ref.getNamespace() + "/" + ref.getName());
+    }
+
+    @SuppressWarnings("unchecked")
+    void reconcile(PersistentVolume volume, Context<PersistentVolume> context) throws OwnershipFailure {
+        var a = volume.getMetadata().getAnnotations();
+        if (a == null || !Names.OWNERSHIP_CONSUMER.equals(a.get(Names.ANN_OWNERSHIP))) return;
+        var ref = volume.getSpec().getClaimRef();
+        if (ref == null || volume.getMetadata().getDeletionTimestamp() != null) return;
+        var pods = (InformerEventSource<Pod, PersistentVolume>)
+                context.eventSourceRetriever().getEventSourceFor(Pod.class);
+        List<Pod> consumers = pods.list(
+                        ref.getNamespace(), p -> OwnershipRules.claims(p).contains(ref.getName()))
+                .toList();
+        PersistentVolumeClaim claim = new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withNamespace(ref.getNamespace())
+                .withName(ref.getName())
+                .withUid(ref.getUid())
+                .endMetadata()
+                .build();
+        try {
+            switch (OwnershipRules.decide(a, consumers, ref.getName())) {
+                case OwnershipVerdict.Nothing n -> {}
+                case OwnershipVerdict.Waiting n -> {}
+                case OwnershipVerdict.NoIds n -> {
+                    String why =
+                            "Pod " + n.pod() + " names no runAsUser, runAsGroup or fsGroup, so the volume (StorageClass"
+                                    + " ownership: consumer) cannot be given to it; its directory stays 0770 and root's. Set the"
+                                    + " Pod's securityContext (fsGroup at least)";
+                    if (said.isNew(volume.getMetadata().getUid() + "/" + why, why))
+                        w.events().post(claim, Events.WARNING, "OwnerUnknown", why);
+                }
+                case OwnershipVerdict.Take t -> {
+                    annotate(volume, Names.ANN_OWNER, t.owner().format());
+                    give(volume, claim, t.owner(), "from Pod " + t.pod());
+                }
+                case OwnershipVerdict.Finish f -> {
+                    if (!appliedHere.containsKey(volume.getMetadata().getUid())) give(volume, claim, f.owner(), "");
+                }
+                case OwnershipVerdict.Misfits m -> {
+                    for (String why : m.reasons())
+                        if (said.isNew(volume.getMetadata().getUid() + "/" + why, why))
+                            w.events().post(claim, Events.WARNING, "OwnershipMismatch", why);
+                }
+            }
+        } catch (ShareException | dev.nfsprov.provision.VolumeService.RejectedException e) {
+            failed(volume, claim, e.getMessage());
+        } catch (KubernetesClientException e) {
+            failed(volume, claim, "Kubernetes API: " + ApiErrors.describe(e));
+        }
+    }
+
+    private void give(PersistentVolume volume, PersistentVolumeClaim claim, DirectoryOwner owner, String from)
+            throws ShareException, dev.nfsprov.provision.VolumeService.RejectedException {
+        var nfs = volume.getSpec().getNfs();
+        if (nfs == null) throw new ShareException("the volume has no spec.nfs");
+        String name = volume.getMetadata().getName();
+        var given = w.shareWork()
+                .step(
+                        "giving the directory of " + name + " to " + owner.describe(),
+                        () -> w.volumes().giveTo(nfs.getServer(), nfs.getPath(), owner));
+        String now = given.now().describe() + (given.ownerSet() ? "" : " (the share refused the owner)");
+        appliedHere.put(volume.getMetadata().getUid(), now);
+        annotate(volume, Names.ANN_OWNER_APPLIED, now);
+        if (given.ownerSet()) {
+            w.events()
+                    .post(
+                            claim,
+                            Events.NORMAL,
+                            "OwnerSet",
+                            "volume directory given to " + owner.describe() + " " + from
+                                    + ", mode 2770 (once, this directory only)");
+        } else {
+            w.events()
+                    .post(
+                            claim,
+                            Events.WARNING,
+                            "OwnerNotSet",
+                            "the share refused to give the directory to "
+                                    + owner.describe()
+                                    + " (root squash): it is mode 0777 instead so the workload can write;"
+                                    + " export the share with no_root_squash for owned volumes");
+        }
+        Fields.of("volume", name, "owner", owner.format(), "directory", now).log(LOG, Level.INFO, "owner set");
+    }
+
+    /** A JSON merge patch of one annotation: no read first, nothing else touched. */
+    private void annotate(PersistentVolume volume, String key, String value) {
+        var patch = Map.of("metadata", Map.of("annotations", Map.of(key, value)));
+        w.client()
+                .persistentVolumes()
+                .withName(volume.getMetadata().getName())
+                .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        io.fabric8.kubernetes.client.utils.Serialization.asJson(patch));
+    }
+
+    private void failed(PersistentVolume volume, PersistentVolumeClaim claim, String why) throws OwnershipFailure {
+        w.events()
+                .post(
+                        claim,
+                        Events.WARNING,
+                        "OwnerNotSet",
+                        "cannot give the volume's directory to its consumer: " + why);
+        Fields.of("volume", volume.getMetadata().getName(), "reason", why)
+                .log(LOG, Level.WARNING, "owner not set; retrying with backoff");
+        throw new OwnershipFailure("volume " + volume.getMetadata().getName() + ": " + why);
+    }
+
+    /** A failed attempt, already reported as an Event; thrown so the framework retries with backoff. */
+    static final class OwnershipFailure extends Exception {
+        OwnershipFailure(String message) {
+            super(message, null, false, false);
+        }
+    }
+}
