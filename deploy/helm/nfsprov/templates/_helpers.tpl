@@ -55,6 +55,9 @@ onDelete: {{ . | quote }}
 {{- with .Values.storageClass.existingDirectory }}
 existingDirectory: {{ . | quote }}
 {{- end }}
+{{- with .Values.storageClass.ownership }}
+ownership: {{ . | quote }}
+{{- end }}
 {{- end -}}
 
 {{- /* Values that would deploy something other than what the file asks for fail here, each with what to do. */}}

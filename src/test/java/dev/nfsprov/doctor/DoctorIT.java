@@ -249,6 +249,7 @@ class DoctorIT {
             pod(n, "mysql", "mysql-pv-claim", "mysql:8.0.26", 999L);
 
             var r = doctor("-n", n, "--nfs-server", "127.0.0.1:" + env.nfsPort, "--nfs-path", env.nfsPath);
+            System.out.println(r.out()); // docs/doctor.md quotes it
             assertThat(r.out())
                     .contains("! claim " + n + "/private: Pod " + n + "/app (runAsUser 1000) cannot write its volume"
                             + " pvc-")

@@ -189,6 +189,93 @@ class GuideOnNodeIT {
 
     @Test
     @Order(4)
+    void aConsumerOwnedVolumeIsTheDatabasesAloneOnTheNode() throws Exception {
+        // A second class for databases: volumes given to the Pod that uses them, not world-writable.
+        String provisioner =
+                client.storage().v1().storageClasses().withName("nfs").get().getProvisioner();
+        client.storage()
+                .v1()
+                .storageClasses()
+                .resource(new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
+                        .withNewMetadata()
+                        .withName("nfs-owned")
+                        .endMetadata()
+                        .withProvisioner(provisioner)
+                        .addToParameters("ownership", "consumer")
+                        .withMountOptions("nfsvers=4.1")
+                        .build())
+                .serverSideApply();
+        kubeflow.kube().create(kubeflow.kube().claimBuilder("owned-mysql", "nfs-owned"));
+        kubeflow.database("owned-mysql", "owned-mysql");
+        kubeflow.awaitPod(
+                "owned-mysql", "Running", p -> "Running".equals(p.getStatus().getPhase()));
+        var claim = kubeflow.awaitBound("owned-mysql");
+        var pv = client.persistentVolumes()
+                .withName(claim.getSpec().getVolumeName())
+                .get();
+        Path dir = node.exportDir.resolve(
+                pv.getSpec().getNfs().getPath().substring(node.nfsPath.length()).replaceFirst("^/", ""));
+        Path written = dir.resolve("written-by-pod");
+        Await.until("the Pod's file at " + written, Duration.ofSeconds(60), () -> Files.exists(written));
+        assertThat((Integer) Files.getAttribute(written, "unix:uid")).isEqualTo(999);
+        assertThat((Integer) Files.getAttribute(dir, "unix:mode") & 07777).isEqualTo(02770);
+        assertThat((Integer) Files.getAttribute(dir, "unix:uid")).isEqualTo(999);
+        assertThat((Integer) Files.getAttribute(dir, "unix:gid")).isEqualTo(999);
+        assertThat((Integer) Files.getAttribute(written, "unix:gid"))
+                .as("setgid: new files keep the group")
+                .isEqualTo(999);
+
+        // Another workload mounting the same claim as uid 1000 cannot even list it.
+        client.pods()
+                .inNamespace(KUBEFLOW)
+                .resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                        .withNewMetadata()
+                        .withName("snoop")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withRestartPolicy("Never")
+                        .withTerminationGracePeriodSeconds(1L)
+                        .withNewSecurityContext()
+                        .withRunAsUser(1000L)
+                        .withRunAsGroup(1000L)
+                        .endSecurityContext()
+                        .addNewContainer()
+                        .withName("snoop")
+                        .withImage(NodeEnvironment.TOOLBOX)
+                        .withImagePullPolicy("Never")
+                        .withCommand("sh", "-c", "cat /data/written-by-pod; ls /data")
+                        .addNewVolumeMount()
+                        .withName("data")
+                        .withMountPath("/data")
+                        .endVolumeMount()
+                        .endContainer()
+                        .addNewVolume()
+                        .withName("data")
+                        .withNewPersistentVolumeClaim()
+                        .withClaimName("owned-mysql")
+                        .endPersistentVolumeClaim()
+                        .endVolume()
+                        .endSpec()
+                        .build())
+                .create();
+        Pod done = Await.until(
+                "the snooping Pod finished",
+                Duration.ofSeconds(90),
+                () -> client.pods().inNamespace(KUBEFLOW).withName("snoop").get(),
+                p -> p != null
+                        && List.of("Succeeded", "Failed").contains(p.getStatus().getPhase()));
+        String log = client.pods().inNamespace(KUBEFLOW).withName("snoop").getLog();
+        assertThat(done.getStatus().getPhase()).as(log).isEqualTo("Failed");
+        assertThat(log).contains("Permission denied").doesNotContain("kubeflow");
+        kubeflow.kube().awaitEvent("owned-mysql", "OwnershipMismatch", "Pod kubeflow/snoop runs with runAsUser 1000");
+        assertThat((Integer) Files.getAttribute(dir, "unix:uid"))
+                .as("unchanged")
+                .isEqualTo(999);
+        client.pods().inNamespace(KUBEFLOW).withName("snoop").delete();
+    }
+
+    @Test
+    @Order(5)
     void doctorRunsFromTheImageAsTheChartsCliServiceAccount() {
         upgrade("--set", "cliRole.create=true", "--set", "cliRole.serviceAccount=true");
         // What docs/install.md documents as `kubectl run --rm -i ... -- doctor`, as a Pod whose log is read.
@@ -233,7 +320,7 @@ class GuideOnNodeIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void withTwoReplicasTheOtherTakesOverWhenTheLeaderIsDeleted() {
         upgrade("--set", "replicaCount=2");
         Await.until(
@@ -273,7 +360,7 @@ class GuideOnNodeIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aBurstOf300ClaimsUnderTheChartsMemoryLimitNeverRestartsTheController() {
         Await.until("one controller Pod Running and ready", Duration.ofSeconds(120), () -> {
             var pods = controllerPods();
@@ -325,7 +412,7 @@ class GuideOnNodeIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void upgradeTakesEffectAndUninstallLeavesEveryVolumeAndDirectory() throws Exception {
         var ns = "lifecycle";
         Workloads.namespace(client, ns);
