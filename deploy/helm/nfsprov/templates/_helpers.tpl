@@ -58,6 +58,12 @@ existingDirectory: {{ . | quote }}
 {{- with .Values.storageClass.ownership }}
 ownership: {{ . | quote }}
 {{- end }}
+{{- with .Values.storageClass.capacityPolicy }}
+capacityPolicy: {{ . | quote }}
+{{- end }}
+{{- with .Values.storageClass.overcommit }}
+overcommit: {{ . | quote }}
+{{- end }}
 {{- end -}}
 
 {{- /* Values that would deploy something other than what the file asks for fail here, each with what to do. */}}

@@ -7,6 +7,7 @@ import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.protocol.ClaimRules;
 import dev.nfsprov.protocol.ClaimVerdict;
 import dev.nfsprov.protocol.Names;
+import dev.nfsprov.protocol.Quantities;
 import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.provision.VolumeService.RejectedException;
 import dev.nfsprov.share.ShareException;
@@ -49,14 +50,16 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
 
     private final Wiring w;
     private final Rejections rejections = new Rejections();
+    private final Expansion expansion;
 
     ClaimReconciler(Wiring w) {
         this.w = w;
+        this.expansion = new Expansion(w);
     }
 
-    /** Claims this provisioner should look at: unbound and handed to it by the PV controller. */
+    /** Claims this provisioner should look at: unbound and handed to it by the PV controller, or bound and grown. */
     boolean wanted(PersistentVolumeClaim claim) {
-        return ClaimRules.handedTo(claim, w.provisionerName());
+        return ClaimRules.handedTo(claim, w.provisionerName()) || ClaimRules.grown(claim, w.provisionerName());
     }
 
     /** A change to a StorageClass re-examines the claims of that class (a fixed pathPattern, say). */
@@ -80,6 +83,7 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
         String className = claim.getSpec() == null ? null : claim.getSpec().getStorageClassName();
         StorageClass storageClass =
                 className == null ? null : w.storageClasses().get(className);
+        if (ClaimRules.grown(claim, w.provisionerName())) return expansion.expand(claim, storageClass);
         return switch (ClaimRules.decide(claim, storageClass, w.provisionerName())) {
             case ClaimVerdict.NotOurs n -> UpdateControl.noUpdate();
             case ClaimVerdict.Wait wait -> {
@@ -106,6 +110,11 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
                 checkOwnedBy(existing, claim);
                 return UpdateControl.noUpdate(); // a previous attempt finished; the PV controller binds it
             }
+            long request = Quantities.bytes(
+                    claim.getSpec().getResources().getRequests().get("storage"));
+            String noRoom = w.provisioned()
+                    .grant(storageClass.getParameters(), volumeName, request, request, w.shareWork(), w.volumes());
+            if (noRoom != null) return waitForSpace(claim, className, noRoom);
             w.events()
                     .post(
                             claim,
@@ -146,15 +155,34 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
                     .log(LOG, Level.INFO, "provisioned");
             return UpdateControl.noUpdate();
         } catch (RejectedException e) {
+            w.provisioned().withdraw(volumeName);
             return rejected(claim, className, e.getMessage());
         } catch (ShareException e) {
+            w.provisioned().withdraw(volumeName);
             return failed(claim, className, e.getMessage());
         } catch (KubernetesClientException e) {
+            w.provisioned().withdraw(volumeName);
             return failed(claim, className, "Kubernetes API: " + ApiErrors.describe(e));
         } catch (Error e) {
             // JOSDK catches only Exception: an Error would end this attempt with no Event and no retry.
+            w.provisioned().withdraw(volumeName);
             return failed(claim, className, "internal error while provisioning: " + e);
         }
+    }
+
+    /**
+     * The class's capacityPolicy leaves no room: said once (the numbers change with every look), and looked at
+     * again soon, so that the claim is provisioned as soon as a volume is freed or the share grows.
+     */
+    private UpdateControl<PersistentVolumeClaim> waitForSpace(
+            PersistentVolumeClaim claim, String className, String why) {
+        w.metrics().provisionFailed(className);
+        if (rejections.isNew(claim, "no room on the share")) {
+            w.events().post(claim, Events.WARNING, "ProvisioningFailed", "failed to provision volume: " + why);
+            Fields.of("claim", key(claim), "storageClass", className, "reason", why)
+                    .log(LOG, Level.WARNING, "waiting for space");
+        }
+        return UpdateControl.<PersistentVolumeClaim>noUpdate().rescheduleAfter(Expansion.WAIT_FOR_SPACE);
     }
 
     /** The claim or its class is at fault: one Event per distinct reason, looked at again when either changes. */

@@ -74,7 +74,15 @@ public final class ProvisionerApp implements AutoCloseable {
         });
         shareWork = new ShareWork(settings.mountPath());
         shareWork.startWatching();
-        var wiring = new Wiring(settings.provisionerName(), volumes, classes, client, events, metrics, shareWork);
+        var wiring = new Wiring(
+                settings.provisionerName(),
+                volumes,
+                classes,
+                client,
+                events,
+                metrics,
+                shareWork,
+                new ProvisionedBytes());
         var claims = new ClaimReconciler(wiring);
         // Initial lists come in pages, and only this provisioner's objects are cached in full (TrimmedItemStore).
         operator.register(

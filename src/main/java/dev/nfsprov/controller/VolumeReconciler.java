@@ -48,6 +48,7 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
     public List<io.javaoperatorsdk.operator.processing.event.source.EventSource<?, PersistentVolume>>
             prepareEventSources(
                     io.javaoperatorsdk.operator.api.reconciler.EventSourceContext<PersistentVolume> context) {
+        w.provisioned().watch(context.getPrimaryCache());
         return List.of(ConsumerOwnership.eventSource(context));
     }
 

@@ -13,4 +13,5 @@ record Wiring(
         KubernetesClient client,
         Events events,
         ProvisionMetrics metrics,
-        ShareWork shareWork) {}
+        ShareWork shareWork,
+        ProvisionedBytes provisioned) {}

@@ -44,6 +44,7 @@ public final class ClusterChecks {
     public static final List<String[]> NEEDED = List.of(
             new String[] {"", "persistentvolumeclaims", "list"},
             new String[] {"", "persistentvolumeclaims", "watch"},
+            new String[] {"", "persistentvolumeclaims/status", "patch"},
             new String[] {"", "persistentvolumes", "get"},
             new String[] {"", "persistentvolumes", "list"},
             new String[] {"", "persistentvolumes", "watch"},

@@ -121,6 +121,7 @@ public final class VolumeAccessChecks {
     private void access(List<Use> uses, Report report) {
         int writable = 0;
         List<String> unknown = new ArrayList<>();
+        List<String> named = new ArrayList<>();
         for (Use u : uses) {
             var pv = client.persistentVolumes()
                     .withName(u.claim().getSpec().getVolumeName())
@@ -139,15 +140,24 @@ public final class VolumeAccessChecks {
             }
             OptionalLong uid = id(dir.owner());
             OptionalLong gid = id(dir.group());
+            int mode = dir.mode();
             if (uid.isEmpty() || gid.isEmpty()) {
-                unknown.add(u.key() + " (owner " + dir.owner() + ", group " + dir.group() + " are names, not ids)");
-                continue;
+                // An NFSv4 server that maps ids to names (ganesha, idmapd) sends names doctor cannot turn back into
+                // ids; what the controller recorded when it gave the directory away says the same in numbers.
+                var recorded = recorded(pv.getMetadata().getAnnotations());
+                if (recorded == null) {
+                    named.add(u.key() + " (" + dir.owner() + ":" + dir.group() + ")");
+                    continue;
+                }
+                mode = (int) recorded[0];
+                uid = OptionalLong.of(recorded[1]);
+                gid = OptionalLong.of(recorded[2]);
             }
             List<String> cannot = new ArrayList<>();
             for (Pod p : u.pods()) {
                 PodIds ids =
                         OwnershipRules.ids(p, u.claim().getMetadata().getName()).orElseThrow();
-                if (!OwnershipRules.canWrite(ids, uid.getAsLong(), gid.getAsLong(), dir.mode())
+                if (!OwnershipRules.canWrite(ids, uid.getAsLong(), gid.getAsLong(), mode)
                         .orElse(true)) cannot.add("Pod " + ids.pod() + " (" + ids.describe() + ")");
             }
             if (cannot.isEmpty()) {
@@ -159,15 +169,30 @@ public final class VolumeAccessChecks {
                     String.join(", ", cannot) + " cannot write its volume "
                             + pv.getMetadata().getName()
                             + ": the directory is owner " + uid.getAsLong() + ", group " + gid.getAsLong()
-                            + ", mode %04o".formatted(dir.mode()),
+                            + ", mode %04o".formatted(mode),
                     "run the Pod with fsGroup " + gid.getAsLong() + " or runAsUser " + uid.getAsLong()
                             + "; or use a StorageClass with ownership: consumer, which gives a new volume to the"
                             + " first Pod that uses it; or change the directory's owner on the share"));
         }
         if (!unknown.isEmpty()) report.add(Check.unknown("volume access", "not read: " + String.join("; ", unknown)));
+        String notRead = named.isEmpty()
+                ? ""
+                : named.size() + " not checked, their owners sent as names, not ids: " + String.join(", ", named);
         if (writable > 0)
             report.add(Check.ok(
-                    "volume access", writable + " volume(s) in use, each writable by the ids its Pods run with"));
+                    "volume access",
+                    writable + " volume(s) in use, each writable by the ids its Pods run with"
+                            + (notRead.isEmpty() ? "" : "; " + notRead)));
+        else if (!notRead.isEmpty()) report.add(Check.ok("volume access", notRead));
+    }
+
+    /** What ownership: consumer recorded on the volume ("2770 999:999"): mode, uid, gid; null if nothing. */
+    static long[] recorded(Map<String, String> annotations) {
+        String v = annotations == null ? null : annotations.get(dev.nfsprov.protocol.Names.ANN_OWNER_APPLIED);
+        if (v == null) return null;
+        var m = Pattern.compile("([0-7]{3,4}) ([0-9]{1,10}):([0-9]{1,10}).*").matcher(v);
+        if (!m.matches()) return null;
+        return new long[] {Long.parseLong(m.group(1), 8), Long.parseLong(m.group(2)), Long.parseLong(m.group(3))};
     }
 
     /** A numeric owner, or root and nobody by name (what NFSv4 servers send when they map ids to names). */

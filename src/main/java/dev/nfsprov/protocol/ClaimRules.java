@@ -17,6 +17,25 @@ public final class ClaimRules {
         return notOurs(claim, provisioner) == null;
     }
 
+    /**
+     * A bound claim of this provisioner whose request grew past its capacity: kube-controller-manager's expand
+     * controller leaves in-tree NFS volumes to "an external controller" (Event ExternalExpanding), which nfsprov is.
+     */
+    public static boolean grown(PersistentVolumeClaim claim, String provisioner) {
+        if (claim.getMetadata().getDeletionTimestamp() != null) return false;
+        var spec = claim.getSpec();
+        if (spec == null || spec.getVolumeName() == null || spec.getVolumeName().isEmpty()) return false;
+        var status = claim.getStatus();
+        if (status == null || !"Bound".equals(status.getPhase()) || status.getCapacity() == null) return false;
+        var a = annotations(claim);
+        if (!provisioner.equals(a.get(Names.ANN_STORAGE_PROVISIONER))
+                && !provisioner.equals(a.get(Names.ANN_BETA_STORAGE_PROVISIONER))) return false;
+        var requests = spec.getResources() == null ? null : spec.getResources().getRequests();
+        if (requests == null) return false;
+        return Quantities.bytes(requests.get("storage"))
+                > Quantities.bytes(status.getCapacity().get("storage"));
+    }
+
     /** The verdict for a claim whose class (null if it does not exist) is {@code storageClass}. */
     public static ClaimVerdict decide(PersistentVolumeClaim claim, StorageClass storageClass, String provisioner) {
         String not = notOurs(claim, provisioner);

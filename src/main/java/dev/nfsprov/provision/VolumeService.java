@@ -93,7 +93,9 @@ public final class VolumeService {
             PARAM_DIRECTORY_ANNOTATIONS,
             PARAM_DIRECTORY_ID_RANGE,
             PARAM_NESTED_VALUES,
-            PARAM_OWNERSHIP);
+            PARAM_OWNERSHIP,
+            Capacity.PARAM_POLICY,
+            Capacity.PARAM_OVERCOMMIT);
 
     public static void knownParameters(Map<String, String> classParameters) throws RejectedException {
         if (classParameters == null) return;
@@ -219,6 +221,8 @@ public final class VolumeService {
         PathTemplate template = template(classParameters);
         OnDelete onDelete = onDelete(classParameters);
         existing(classParameters);
+        Capacity.policy(classParameters);
+        Capacity.overcommit(classParameters);
         boolean consumer = consumerOwnership(classParameters);
         DirectorySettings settings;
         RelativePath directory;

@@ -52,6 +52,16 @@ public final class Share {
                 + " (podSecurityContext.runAsUser), or make the exported directory writable by uid " + uid;
     }
 
+    /** The share's size and the bytes available to the controller (statvfs of the mount). */
+    public long[] space() throws ShareException {
+        try {
+            var store = Files.getFileStore(root);
+            return new long[] {store.getTotalSpace(), store.getUsableSpace()};
+        } catch (IOException e) {
+            throw new ShareException("cannot measure the share: " + ShareException.describe(e), e);
+        }
+    }
+
     /** Files beside each volume (in its parent) that record which PersistentVolume the directory was made for. */
     public static final String MARKER_PREFIX = ".nfsprov.";
 
@@ -166,15 +176,17 @@ public final class Share {
      */
     public Given giveTo(RelativePath path, DirectoryOwner owner, int mode, int fallbackMode) throws ShareException {
         try (Dir dir = openExisting(path)) {
-            boolean refused = false;
+            // chmod first: setting setgid on a directory whose group is not ours needs CAP_FSETID, which the chart
+            // does not grant; a chown keeps a directory's setgid bit (Linux clears it on files only).
+            dir.chmod(mode);
             try {
                 dir.chown(owner.uid().orElse(-1), owner.gid());
             } catch (Dir.ErrnoException e) {
                 if (!Dir.ownersRefused(e)) throw e;
-                refused = true;
+                dir.chmod(fallbackMode);
+                return new Given(false, dir.attributes());
             }
-            dir.chmod(refused ? fallbackMode : mode); // after chown, which may clear set-id bits
-            return new Given(!refused, dir.attributes());
+            return new Given(true, dir.attributes());
         } catch (Dir.ErrnoException e) {
             throw new ShareException("cannot give " + path + " to " + owner.describe() + ": " + e.getMessage(), e);
         } catch (IOException e) {

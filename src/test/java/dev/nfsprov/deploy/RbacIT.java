@@ -191,6 +191,44 @@ class RbacIT {
                 return v != null
                         && "2770 0:999".equals(v.getMetadata().getAnnotations().get("nfsprov.dev/owner-applied"));
             });
+            // a grown claim's new size goes to its status (persistentvolumeclaims/status patch)
+            env.client
+                    .storage()
+                    .v1()
+                    .storageClasses()
+                    .resource(new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
+                            .withNewMetadata()
+                            .withName(ns + "-" + suffix + "-grows")
+                            .endMetadata()
+                            .withProvisioner(provisioner)
+                            .withAllowVolumeExpansion(true)
+                            .build())
+                    .serverSideApply();
+            String grows = suffix + "-grows";
+            kube.create(kube.claimBuilder(grows, ns + "-" + suffix + "-grows"));
+            Await.until(
+                    "claim " + grows + " Bound",
+                    SCENARIO_TIMEOUT,
+                    () -> kube.claim(grows),
+                    c -> c != null
+                            && c.getStatus() != null
+                            && "Bound".equals(c.getStatus().getPhase()));
+            env.client.persistentVolumeClaims().inNamespace(ns).withName(grows).edit(c -> {
+                c.getSpec()
+                        .getResources()
+                        .getRequests()
+                        .put("storage", new io.fabric8.kubernetes.api.model.Quantity("2Gi"));
+                return c;
+            });
+            Await.until(
+                    "claim " + grows + " at 2Gi",
+                    SCENARIO_TIMEOUT,
+                    () -> "2Gi"
+                            .equals(kube.claim(grows)
+                                    .getStatus()
+                                    .getCapacity()
+                                    .get("storage")
+                                    .toString()));
             Lease lease = env.client
                     .leases()
                     .inNamespace(ns)

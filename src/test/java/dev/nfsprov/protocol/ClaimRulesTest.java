@@ -184,4 +184,47 @@ class ClaimRulesTest {
             claim.getMetadata().setAnnotations(java.util.Map.of(Names.ANN_SELECTED_NODE, "n1"));
         assertThat(ClaimRules.judge(claim, c.storageClass(), ME)).isEqualTo(c.expected());
     }
+
+    static PersistentVolumeClaimBuilder bound(String request, String capacity) {
+        return handed().editSpec()
+                .withVolumeName("pvc-u-1")
+                .editResources()
+                .addToRequests("storage", new Quantity(request))
+                .endResources()
+                .endSpec()
+                .editStatus()
+                .withPhase("Bound")
+                .addToCapacity("storage", new Quantity(capacity))
+                .endStatus();
+    }
+
+    @org.junit.jupiter.api.Test
+    void aBoundClaimOfOursIsWantedOnlyWhenItsRequestGrewPastItsCapacity() {
+        assertThat(ClaimRules.grown(bound("2Gi", "1Gi").build(), ME)).isTrue();
+        assertThat(ClaimRules.grown(bound("2048Mi", "2Gi").build(), ME))
+                .as("same size, other unit")
+                .isFalse();
+        assertThat(ClaimRules.grown(bound("1Gi", "1Gi").build(), ME)).isFalse();
+        assertThat(ClaimRules.grown(bound("2Gi", "1Gi").build(), "someone/else"))
+                .isFalse();
+        assertThat(ClaimRules.grown(
+                        bound("2Gi", "1Gi")
+                                .editStatus()
+                                .withPhase("Lost")
+                                .endStatus()
+                                .build(),
+                        ME))
+                .isFalse();
+        assertThat(ClaimRules.grown(
+                        bound("2Gi", "1Gi")
+                                .editMetadata()
+                                .withDeletionTimestamp("2026-11-29T00:00:00Z")
+                                .endMetadata()
+                                .build(),
+                        ME))
+                .isFalse();
+        assertThat(ClaimRules.grown(handed().build(), ME))
+                .as("unbound: provisioning's")
+                .isFalse();
+    }
 }

@@ -1,0 +1,72 @@
+package dev.nfsprov.controller;
+
+import dev.nfsprov.protocol.Quantities;
+import dev.nfsprov.provision.Capacity;
+import dev.nfsprov.provision.VolumeService;
+import dev.nfsprov.provision.VolumeService.RejectedException;
+import dev.nfsprov.share.ShareException;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The sum of the requests of this provisioner's volumes, for capacityPolicy: provisioned: the capacities of the
+ * volumes in the informer cache, plus what was granted to volumes the cache does not show at their new size yet.
+ * Grants are decided one at a time (this object's lock), so two claims cannot both take the last of the share.
+ */
+final class ProvisionedBytes {
+
+    /** Bytes granted to a volume that the cache will show with at least {@code capacity}. */
+    private record Grant(long bytes, long capacity) {}
+
+    private volatile IndexerResourceCache<PersistentVolume> volumes;
+    private final Map<String, Grant> granted = new ConcurrentHashMap<>();
+
+    void watch(IndexerResourceCache<PersistentVolume> volumes) {
+        this.volumes = volumes;
+    }
+
+    /** Our volumes' capacities (the cache keeps only identity and nfs source of others) and pending grants. */
+    long total() {
+        var cache = volumes;
+        if (cache == null) throw new IllegalStateException("the volume cache is not ready");
+        granted.entrySet()
+                .removeIf(e -> cache.get(new ResourceID(e.getKey()))
+                        .map(v -> capacity(v) >= e.getValue().capacity())
+                        .orElse(false));
+        long sum = cache.list().mapToLong(ProvisionedBytes::capacity).sum();
+        return sum + granted.values().stream().mapToLong(Grant::bytes).sum();
+    }
+
+    private static long capacity(PersistentVolume v) {
+        return v.getSpec() == null || v.getSpec().getCapacity() == null
+                ? 0
+                : Quantities.bytes(v.getSpec().getCapacity().get("storage"));
+    }
+
+    /**
+     * Grants {@code bytes} more to {@code volume} (to reach {@code capacity}) under the class's policy, or says why
+     * not. The share is measured only for a class with a policy.
+     */
+    synchronized String grant(
+            Map<String, String> classParameters,
+            String volume,
+            long bytes,
+            long capacity,
+            ShareWork shareWork,
+            VolumeService volumes)
+            throws RejectedException, ShareException {
+        if (Capacity.policy(classParameters) == Capacity.Policy.NONE) return null;
+        long[] space =
+                shareWork.step("measuring the share", () -> volumes.share().space());
+        String refusal = Capacity.refusal(classParameters, bytes, new Capacity.Space(space[0], space[1], total()));
+        if (refusal == null) granted.put(volume, new Grant(bytes, capacity));
+        return refusal;
+    }
+
+    void withdraw(String volume) {
+        granted.remove(volume);
+    }
+}
