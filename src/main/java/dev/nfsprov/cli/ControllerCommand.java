@@ -2,6 +2,7 @@ package dev.nfsprov.cli;
 
 import dev.nfsprov.controller.ProvisionerApp;
 import dev.nfsprov.controller.ProvisionerSettings;
+import dev.nfsprov.controller.UsageScanner;
 import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.provision.ShareLocation;
 import dev.nfsprov.share.DirectorySettings;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -98,6 +100,30 @@ final class ControllerCommand implements Callable<Integer> {
     @Option(names = "--workers", defaultValue = "16", description = "claims and volumes worked on at once (default 16)")
     int workers;
 
+    @Option(
+            names = "--usage-scan-interval",
+            defaultValue = "${env:NFSPROV_USAGE_SCAN_INTERVAL:-10m}",
+            description = "pause between two passes measuring every volume; 0 turns usage scans off (default 10m)")
+    String usageInterval;
+
+    @Option(
+            names = "--usage-scan-rate",
+            defaultValue = "${env:NFSPROV_USAGE_SCAN_RATE:-5000}",
+            description = "entries a second the usage scan may read, over all its walkers; 0: no limit (default 5000)")
+    double usageRate;
+
+    @Option(
+            names = "--usage-scan-workers",
+            defaultValue = "${env:NFSPROV_USAGE_SCAN_WORKERS:-1}",
+            description = "volumes measured at once (default 1)")
+    int usageWorkers;
+
+    @Option(
+            names = "--usage-thresholds",
+            defaultValue = "${env:NFSPROV_USAGE_THRESHOLDS:-80,100}",
+            description = "percentages of a claim's request that post an Event when crossed (default 80,100)")
+    String usageThresholds;
+
     @Override
     public Integer call() throws Exception {
         if (!logFormat.equals("text") && !logFormat.equals("json"))
@@ -159,7 +185,37 @@ final class ControllerCommand implements Callable<Integer> {
         String identity = firstNonBlank(System.getenv("POD_NAME"), hostname()) + "_"
                 + UUID.randomUUID().toString().substring(0, 8);
         return new ProvisionerSettings(
-                provisionerName, location, mountPath, defaults, election, namespace, identity, metricsAddress, workers);
+                provisionerName,
+                location,
+                mountPath,
+                defaults,
+                election,
+                namespace,
+                identity,
+                metricsAddress,
+                workers,
+                usageSettings());
+    }
+
+    private UsageScanner.Settings usageSettings() {
+        var interval = usageInterval.strip().equals("0")
+                ? java.time.Duration.ZERO
+                : KubeClients.duration(usageInterval, "--usage-scan-interval");
+        if (usageRate < 0) throw new UserError("--usage-scan-rate must be 0 (no limit) or more");
+        if (usageWorkers < 1 || usageWorkers > 64) throw new UserError("--usage-scan-workers must be between 1 and 64");
+        var thresholds = new java.util.ArrayList<Integer>();
+        for (String t : usageThresholds.split(",")) {
+            if (t.isBlank()) continue;
+            try {
+                int v = Integer.parseInt(t.strip());
+                if (v < 1 || v > 1000) throw new NumberFormatException();
+                thresholds.add(v);
+            } catch (NumberFormatException e) {
+                throw new UserError(
+                        "--usage-thresholds \"" + usageThresholds + "\" is not a list of percentages such as 80,100");
+            }
+        }
+        return ProvisionerSettings.usage(interval, usageRate, usageWorkers, List.copyOf(thresholds));
     }
 
     private static String inClusterNamespace() {

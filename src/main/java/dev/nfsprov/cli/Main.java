@@ -9,7 +9,12 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Dynamic NFS volume provisioner for Kubernetes.",
-        subcommands = {ControllerCommand.class, RebindCommand.class, DoctorCommand.class, ReleaseFinalizersCommand.class
+        subcommands = {
+            ControllerCommand.class,
+            RebindCommand.class,
+            DoctorCommand.class,
+            ReleaseFinalizersCommand.class,
+            UsageCommand.class
         })
 public final class Main {
 

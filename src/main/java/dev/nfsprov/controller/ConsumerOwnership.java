@@ -164,12 +164,12 @@ final class ConsumerOwnership {
         Fields.of("volume", name, "owner", owner.format(), "directory", now).log(LOG, Level.INFO, "owner set");
     }
 
-    /** A JSON merge patch of one annotation: no read first, nothing else touched. */
+    /** A JSON merge patch of one annotation: no read first (the object is at hand), nothing else touched. */
     private void annotate(PersistentVolume volume, String key, String value) {
         var patch = Map.of("metadata", Map.of("annotations", Map.of(key, value)));
         w.client()
                 .persistentVolumes()
-                .withName(volume.getMetadata().getName())
+                .resource(volume)
                 .patch(
                         PatchContext.of(PatchType.JSON_MERGE),
                         io.fabric8.kubernetes.client.utils.Serialization.asJson(patch));

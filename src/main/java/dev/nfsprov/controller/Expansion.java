@@ -73,7 +73,7 @@ final class Expansion {
                 w.events().post(claim, Events.NORMAL, "Resizing", "External resizer is resizing volume " + name);
                 w.client()
                         .persistentVolumes()
-                        .withName(name)
+                        .resource(volume) // with the object at hand, fabric8 patches without reading it first
                         .patch(
                                 PatchContext.of(PatchType.JSON_MERGE),
                                 Serialization.asJson(
@@ -112,10 +112,10 @@ final class Expansion {
             statuses.put("storage", null); // resize finished: no status left for it
             status.put("allocatedResourceStatuses", statuses);
         }
+        // .resource(claim): with a name only, fabric8 reads the claim first, which the ClusterRole does not allow
         w.client()
                 .persistentVolumeClaims()
-                .inNamespace(claim.getMetadata().getNamespace())
-                .withName(claim.getMetadata().getName())
+                .resource(claim)
                 .subresource("status")
                 .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(Map.of("status", status)));
     }

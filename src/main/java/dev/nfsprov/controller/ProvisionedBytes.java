@@ -40,6 +40,15 @@ final class ProvisionedBytes {
         return sum + granted.values().stream().mapToLong(Grant::bytes).sum();
     }
 
+    /** This provisioner's volumes, as the cache holds them (others are kept as stubs without a capacity). */
+    java.util.List<PersistentVolume> ours() {
+        var cache = volumes;
+        if (cache == null) return java.util.List.of();
+        return cache.list()
+                .filter(v -> v.getSpec() != null && v.getSpec().getCapacity() != null)
+                .toList();
+    }
+
     private static long capacity(PersistentVolume v) {
         return v.getSpec() == null || v.getSpec().getCapacity() == null
                 ? 0

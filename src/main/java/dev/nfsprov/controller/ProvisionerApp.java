@@ -34,6 +34,7 @@ public final class ProvisionerApp implements AutoCloseable {
     private Events events;
     private ShareWork shareWork;
     private ProbeServer probes;
+    private UsageScanner usage;
     private volatile boolean closing;
 
     public ProvisionerApp(ProvisionerSettings settings, KubernetesClient client) {
@@ -68,7 +69,7 @@ public final class ProvisionerApp implements AutoCloseable {
                         LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
                         LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
                         settings.identity(),
-                        new LeaderCallbacks(() -> {}, this::lostLease, leader -> {}),
+                        new LeaderCallbacks(this::startLeading, this::lostLease, leader -> {}),
                         false));
             }
         });
@@ -83,6 +84,7 @@ public final class ProvisionerApp implements AutoCloseable {
                 metrics,
                 shareWork,
                 new ProvisionedBytes());
+        usage = new UsageScanner(wiring, new UsageMetrics(registry), settings.usage());
         var claims = new ClaimReconciler(wiring);
         // Initial lists come in pages, and only this provisioner's objects are cached in full (TrimmedItemStore).
         operator.register(
@@ -113,6 +115,7 @@ public final class ProvisionerApp implements AutoCloseable {
                 },
                 shareWork::identityProblem);
         operator.start();
+        if (!settings.leaderElection()) usage.start();
         LOG.info(() -> "nfsprov controller started: provisioner " + settings.provisionerName() + ", share "
                 + settings.share().server() + ":" + settings.share().exportPath() + " mounted at "
                 + settings.mountPath()
@@ -120,6 +123,11 @@ public final class ProvisionerApp implements AutoCloseable {
                         ? ", leader election on Lease " + settings.leaseNamespace() + "/"
                                 + Names.leaseName(settings.provisionerName())
                         : ""));
+    }
+
+    /** Work only the leader does besides reconciling: measuring the volumes. */
+    private void startLeading() {
+        if (usage != null) usage.start();
     }
 
     /**
@@ -149,6 +157,7 @@ public final class ProvisionerApp implements AutoCloseable {
         if (storageClassInformer != null) storageClassInformer.stop();
         if (events != null) events.close();
         if (shareWork != null) shareWork.close();
+        if (usage != null) usage.close();
         if (probes != null) probes.close();
         if (operator != null && settings.leaderElection()) releaseLease();
     }

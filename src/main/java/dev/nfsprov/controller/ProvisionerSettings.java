@@ -14,4 +14,12 @@ public record ProvisionerSettings(
         String leaseNamespace,
         String identity,
         String metricsAddress,
-        int workers) {}
+        int workers,
+        UsageScanner.Settings usage) {
+
+    /** The usage scan's settings, for the command line: interval (0 = off), entries a second, walkers, thresholds. */
+    public static UsageScanner.Settings usage(
+            java.time.Duration interval, double rate, int workers, java.util.List<Integer> thresholds) {
+        return new UsageScanner.Settings(interval, rate, workers, thresholds);
+    }
+}

@@ -41,22 +41,22 @@ final class Dir implements AutoCloseable {
             EXDEV = 18,
             ENOTEMPTY = 39;
 
-    private static final boolean AARCH64 = "aarch64".equals(System.getProperty("os.arch"));
-    private static final int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_EXCL = 0200;
-    private static final int O_DIRECTORY = AARCH64 ? 040000 : 0200000;
-    private static final int O_NOFOLLOW = AARCH64 ? 0100000 : 0400000;
-    private static final int O_CLOEXEC = 02000000;
+    static final boolean AARCH64 = "aarch64".equals(System.getProperty("os.arch"));
+    static final int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0100, O_EXCL = 0200;
+    static final int O_DIRECTORY = AARCH64 ? 040000 : 0200000;
+    static final int O_NOFOLLOW = AARCH64 ? 0100000 : 0400000;
+    static final int O_CLOEXEC = 02000000;
     private static final int AT_REMOVEDIR = 0x200;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    static final Linker LINKER = Linker.nativeLinker();
+    static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO =
             CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno")).withInvokeExactBehavior();
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout ADDR = ValueLayout.ADDRESS;
 
-    private static final MethodHandle OPENAT = call("openat", FunctionDescriptor.of(INT, INT, ADDR, INT, INT));
+    static final MethodHandle OPENAT = call("openat", FunctionDescriptor.of(INT, INT, ADDR, INT, INT));
     private static final MethodHandle MKDIRAT = call("mkdirat", FunctionDescriptor.of(INT, INT, ADDR, INT));
     private static final MethodHandle FCHMOD = call("fchmod", FunctionDescriptor.of(INT, INT, INT));
     private static final MethodHandle FCHOWN = call("fchown", FunctionDescriptor.of(INT, INT, INT, INT));
@@ -64,11 +64,11 @@ final class Dir implements AutoCloseable {
     private static final MethodHandle UNLINKAT = call("unlinkat", FunctionDescriptor.of(INT, INT, ADDR, INT));
     private static final MethodHandle READ = call("read", FunctionDescriptor.of(LONG, INT, ADDR, LONG));
     private static final MethodHandle WRITE = call("write", FunctionDescriptor.of(LONG, INT, ADDR, LONG));
-    private static final MethodHandle CLOSE = call("close", FunctionDescriptor.of(INT, INT));
+    static final MethodHandle CLOSE = call("close", FunctionDescriptor.of(INT, INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().find("strerror").orElseThrow(), FunctionDescriptor.of(ADDR, INT));
 
-    private static MethodHandle call(String name, FunctionDescriptor fd) {
+    static MethodHandle call(String name, FunctionDescriptor fd) {
         return LINKER.downcallHandle(
                 LINKER.defaultLookup().find(name).orElseThrow(), fd, Linker.Option.captureCallState("errno"));
     }
@@ -230,6 +230,11 @@ final class Dir implements AutoCloseable {
         return name;
     }
 
+    /** The descriptor, for a walk that reads below this directory (it stays this handle's to close). */
+    int fd() {
+        return fd;
+    }
+
     /**
      * Closes the handle once; a second call does nothing. A second close(2) of the same number could close a
      * descriptor another thread has just been given, and that thread's next *at call would act elsewhere.
@@ -267,7 +272,7 @@ final class Dir implements AutoCloseable {
         }
     }
 
-    private static void close(int fd) {
+    static void close(int fd) {
         try (var arena = Arena.ofConfined()) {
             int ignored = (int) CLOSE.invokeExact(arena.allocate(CAPTURE), fd);
         } catch (Throwable t) {
@@ -275,7 +280,7 @@ final class Dir implements AutoCloseable {
         }
     }
 
-    private static int errno(MemorySegment state) {
+    static int errno(MemorySegment state) {
         return (int) ERRNO.get(state, 0L);
     }
 

@@ -198,6 +198,15 @@ public final class Share {
     /** What {@link #giveTo} did: the owner was set (or refused), and the directory as it now is. */
     public record Given(boolean ownerSet, DirAttributes now) {}
 
+    /** Measures a volume directory (see {@link TreeWalk}); throttle is called per entry read, and may sleep. */
+    public Usage usage(RelativePath path, Throttle throttle) throws ShareException, InterruptedException {
+        try (Dir dir = openExisting(path)) {
+            return TreeWalk.measure(dir.fd(), throttle);
+        } catch (IOException e) {
+            throw new ShareException("cannot measure " + path + ": " + ShareException.describe(e), e);
+        }
+    }
+
     /** Owner, group and mode of an existing directory on the share, read without following a link. */
     public DirAttributes attributes(RelativePath path) throws ShareException {
         try (Dir dir = openExisting(path)) {

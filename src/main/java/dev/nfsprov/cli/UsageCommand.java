@@ -1,0 +1,147 @@
+package dev.nfsprov.cli;
+
+import dev.nfsprov.protocol.ApiErrors;
+import dev.nfsprov.provision.ShareLocation;
+import dev.nfsprov.share.Share;
+import dev.nfsprov.share.ShareException;
+import dev.nfsprov.share.Throttle;
+import dev.nfsprov.usage.UsageTable;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code nfsprov usage}: what each volume holds against its request, as the controller last measured it. */
+@Command(
+        name = "usage",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Each nfsprov volume's request, usage and files, as the controller's last scan recorded them on the"
+                    + " volume (nothing on the share is read), fullest first.",
+            "--scan measures the directories now instead, through a local mount of the share."
+        })
+final class UsageCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(
+            names = {"-n", "--namespace"},
+            description = "only claims in this namespace")
+    String namespace;
+
+    @Option(
+            names = {"-A", "--all-namespaces"},
+            description = "claims in every namespace (the default)")
+    boolean all;
+
+    @Option(names = "--sort", defaultValue = "use", description = "use (default), used, request, files or name")
+    String sort;
+
+    @Option(
+            names = {"-o", "--output"},
+            defaultValue = "text",
+            description = "text, json or yaml")
+    String output;
+
+    @Option(
+            names = "--scan",
+            description = "measure now through a local mount of the share (with --mount-path and --nfs-path)")
+    boolean scan;
+
+    @Option(names = "--mount-path", description = "where the share is mounted on this machine, for --scan")
+    Path mountPath;
+
+    @Option(names = "--nfs-path", description = "the exported path the volumes' nfs.path start with, for --scan")
+    String nfsPath;
+
+    @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file")
+    Path kubeconfig;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!List.of("text", "json", "yaml").contains(output))
+            throw new UserError("-o must be text, json or yaml, not \"" + output + "\"");
+        if (!UsageTable.SORTS.contains(sort))
+            throw new UserError(
+                    "--sort must be one of " + String.join(", ", UsageTable.SORTS) + ", not \"" + sort + "\"");
+        if (namespace != null && all) throw new UserError("-n and -A cannot be used together");
+        if (scan && (mountPath == null || nfsPath == null))
+            throw new UserError("--scan needs --mount-path (the share mounted here) and --nfs-path (its export path)");
+        List<PersistentVolume> volumes;
+        try (var client = KubeClients.create(kubeconfig, true)) {
+            volumes = client.persistentVolumes().list().getItems();
+        } catch (KubernetesClientException e) {
+            throw new UserError("cannot list PersistentVolumes: " + ApiErrors.describe(e));
+        }
+        var rows = UsageTable.rows(volumes, namespace);
+        if (scan) rows = measure(rows, volumes);
+        rows = UsageTable.sorted(rows, sort);
+        var out = spec.commandLine().getOut();
+        switch (output) {
+            case "json" -> out.println(Serialization.asJson(UsageTable.objects(rows)));
+            case "yaml" -> out.print(Serialization.asYaml(UsageTable.objects(rows)));
+            default -> {
+                if (rows.isEmpty()) out.println("No nfsprov volumes" + (namespace == null ? "" : " in " + namespace));
+                else out.print(UsageTable.text(rows, Instant.now()));
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** Measures each row's directory now; a progress line on a terminal, nothing else on stderr. */
+    private List<UsageTable.Row> measure(List<UsageTable.Row> rows, List<PersistentVolume> volumes)
+            throws InterruptedException {
+        var share = new Share(mountPath);
+        var err = spec.commandLine().getErr();
+        boolean terminal = System.console() != null;
+        List<UsageTable.Row> measured = new ArrayList<>();
+        int done = 0;
+        for (var r : rows) {
+            if (terminal) {
+                err.print("\rmeasuring " + (++done) + "/" + rows.size() + " " + r.namespace() + "/" + r.claim()
+                        + "\033[K");
+                err.flush();
+            }
+            var nfs = volumes.stream()
+                    .filter(v -> v.getMetadata().getName().equals(r.volume()))
+                    .findFirst()
+                    .orElseThrow()
+                    .getSpec()
+                    .getNfs();
+            var dir = new ShareLocation(nfs.getServer(), nfsPath).directoryOf(nfs.getServer(), nfs.getPath());
+            if (dir.isEmpty()) {
+                measured.add(r);
+                continue;
+            }
+            try {
+                var u = share.usage(dir.get(), Throttle.NONE);
+                measured.add(new UsageTable.Row(
+                        r.namespace(),
+                        r.claim(),
+                        r.volume(),
+                        r.request(),
+                        u.bytes(),
+                        u.files(),
+                        Instant.now(),
+                        u.partial()));
+            } catch (ShareException e) {
+                err.println((terminal ? "\r\033[K" : "") + "nfsprov: " + r.namespace() + "/" + r.claim() + ": "
+                        + e.getMessage());
+                measured.add(r);
+            }
+        }
+        if (terminal) err.print("\r\033[K");
+        err.flush();
+        return measured;
+    }
+}
