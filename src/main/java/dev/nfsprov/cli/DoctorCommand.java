@@ -1,11 +1,13 @@
 package dev.nfsprov.cli;
 
+import dev.nfsprov.doctor.CapacityChecks;
 import dev.nfsprov.doctor.Check;
 import dev.nfsprov.doctor.ClusterChecks;
 import dev.nfsprov.doctor.NfsChecks;
 import dev.nfsprov.doctor.Report;
 import dev.nfsprov.doctor.VolumeAccessChecks;
 import dev.nfsprov.net.HostPort;
+import dev.nfsprov.nfsprobe.NfsProbe;
 import dev.nfsprov.protocol.ApiErrors;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Path;
@@ -93,6 +95,11 @@ final class DoctorCommand implements Callable<Integer> {
                             ? new HostPort("", 2049)
                             : KubeClients.address("--nfs-server", "HOST or HOST:PORT", server, null, 2049);
                     new VolumeAccessChecks(client, nfs.host(), nfs.port(), probeTimeout)
+                            .run(namespace, cluster.served(), report);
+                    new CapacityChecks(
+                                    client,
+                                    server == null ? null : new NfsProbe(nfs.host(), nfs.port(), probeTimeout),
+                                    path)
                             .run(namespace, cluster.served(), report);
                 }
             } catch (KubernetesClientException e) {

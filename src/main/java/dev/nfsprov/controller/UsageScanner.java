@@ -43,6 +43,7 @@ public final class UsageScanner implements AutoCloseable {
     }
 
     private static final Logger LOG = Logger.getLogger(UsageScanner.class.getName());
+    static final Duration FIRST_PASS_DELAY = Duration.ofSeconds(10);
 
     private final Wiring w;
     private final UsageMetrics metrics;
@@ -66,7 +67,9 @@ public final class UsageScanner implements AutoCloseable {
     /** Starts passing over the volumes (once; on the leader, when it starts leading). */
     void start() {
         if (settings.interval().isZero() || !started.compareAndSet(false, true)) return;
-        timer.scheduleWithFixedDelay(this::pass, 0, settings.interval().toMillis(), TimeUnit.MILLISECONDS);
+        // The first pass waits a little (at most 10 s): a new leader has claims to catch up on first.
+        long first = Math.min(settings.interval().toMillis(), FIRST_PASS_DELAY.toMillis());
+        timer.scheduleWithFixedDelay(this::pass, first, settings.interval().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** One pass over every volume; failures are per volume, logged once per reason, and never stop the pass. */

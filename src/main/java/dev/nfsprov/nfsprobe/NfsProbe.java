@@ -119,8 +119,29 @@ public final class NfsProbe {
 
     /** The mode, owner and group of a directory in the server's NFSv4 namespace; empty if it does not exist. */
     public Optional<Attributes> attributes(String path) throws RpcException {
+        var values = getattr(path, MODE_OWNER_GROUP);
+        if (values.isEmpty()) return Optional.empty();
+        var v = values.get();
+        return Optional.of(new Attributes((int) v.u32() & 07777, v.string(), v.string()));
+    }
+
+    /** FATTR4_SPACE_AVAIL (42) and FATTR4_SPACE_TOTAL (44): the bitmap's second word. */
+    static final long SPACE = (1L << 10) | (1L << 12);
+
+    /** The file system's size and the bytes available to this client under path: {total, available}. */
+    public Optional<long[]> space(String path) throws RpcException {
+        var values = getattr(path, SPACE);
+        if (values.isEmpty()) return Optional.empty();
+        var v = values.get();
+        long available = v.u32() << 32 | v.u32();
+        long total = v.u32() << 32 | v.u32();
+        return Optional.of(new long[] {total, available});
+    }
+
+    /** GETATTR of a path for attributes of the bitmap's second word: their values, in attribute order. */
+    private Optional<Xdr.Reader> getattr(String path, long word1) throws RpcException {
         var ops = lookups(path, 1);
-        ops.u32(OP_GETATTR).u32(2).u32(0).u32(MODE_OWNER_GROUP);
+        ops.u32(OP_GETATTR).u32(2).u32(0).u32(word1);
         var r = compoundReply(0, ops.bytes());
         long status = r.u32();
         if (status == NFS4ERR_NOENT) return Optional.empty();
@@ -130,7 +151,10 @@ public final class NfsProbe {
         for (long i = 0; i < count; i++) {
             long op = r.u32();
             r.u32(); // status: OK, as the compound's is
-            if (op == OP_GETATTR) return Optional.of(attributes(r));
+            if (op == OP_GETATTR) {
+                skipBitmap(r);
+                return Optional.of(new Xdr.Reader(r.opaque()));
+            }
         }
         throw new RpcException("GETATTR of " + path + ": no attributes in the reply");
     }

@@ -125,9 +125,11 @@ final class TreeWalk {
                 }
                 MemorySegment buf = level.buffer();
                 int reclen = Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT_UNALIGNED, at[0] + 16L));
-                String name = buf.getString(at[0] + 19L);
+                // The entry's NUL-terminated name, where getdents64 put it: passed to fstatat and openat as is,
+                // with no copy and no String (a million files are a million names).
+                MemorySegment name = buf.asSlice(at[0] + 19L);
                 at[0] += reclen;
-                if (name.equals(".") || name.equals("..")) continue;
+                if (dotOrDotDot(name)) continue;
                 throttle.entries(1);
                 if (!statAt(level.fd(), name)) continue; // gone since it was listed
                 entries++;
@@ -145,13 +147,13 @@ final class TreeWalk {
                 bytes += blocks * 512;
                 if (!dir) continue;
                 if (stack.size() >= MAX_OPEN) {
-                    if (pending.size() < MAX_PENDING) pending.add(path(chain, stack, name));
+                    if (pending.size() < MAX_PENDING) pending.add(path(chain, stack, name.getString(0)));
                     else partial = true;
                     continue;
                 }
                 int child = openDir(level.fd(), name);
                 if (child < 0) continue;
-                stack.push(new Level(child, buffer(stack.size()), name));
+                stack.push(new Level(child, buffer(stack.size()), name.getString(0)));
                 cursor.push(new int[] {0, 0});
             }
         } finally {
@@ -183,9 +185,20 @@ final class TreeWalk {
         }
     }
 
+    private static boolean dotOrDotDot(MemorySegment name) {
+        byte b0 = name.get(ValueLayout.JAVA_BYTE, 0);
+        if (b0 != '.') return false;
+        byte b1 = name.get(ValueLayout.JAVA_BYTE, 1);
+        return b1 == 0 || (b1 == '.' && name.get(ValueLayout.JAVA_BYTE, 2) == 0);
+    }
+
     private boolean statAt(int fd, String name) {
-        try (var a = Arena.ofConfined()) {
-            int rc = (int) FSTATAT.invokeExact(state, fd, a.allocateFrom(name), stat, AT_SYMLINK_NOFOLLOW);
+        return statAt(fd, arena.allocateFrom(name));
+    }
+
+    private boolean statAt(int fd, MemorySegment name) {
+        try {
+            int rc = (int) FSTATAT.invokeExact(state, fd, name, stat, AT_SYMLINK_NOFOLLOW);
             if (rc != 0 && Dir.errno(state) != Dir.ENOENT) partial = true;
             return rc == 0;
         } catch (Throwable t) {
@@ -193,15 +206,17 @@ final class TreeWalk {
         }
     }
 
-    /** A child directory without following a link; -1 if it is gone, or is a link or a file now. */
     private int openDir(int fd, String name) {
         try (var a = Arena.ofConfined()) {
+            return openDir(fd, a.allocateFrom(name));
+        }
+    }
+
+    /** A child directory without following a link; -1 if it is gone, or is a link or a file now. */
+    private int openDir(int fd, MemorySegment name) {
+        try {
             int child = (int) Dir.OPENAT.invokeExact(
-                    state,
-                    fd,
-                    a.allocateFrom(name),
-                    Dir.O_RDONLY | Dir.O_DIRECTORY | Dir.O_NOFOLLOW | Dir.O_CLOEXEC,
-                    0);
+                    state, fd, name, Dir.O_RDONLY | Dir.O_DIRECTORY | Dir.O_NOFOLLOW | Dir.O_CLOEXEC, 0);
             if (child < 0) {
                 int e = Dir.errno(state);
                 if (e != Dir.ENOENT && e != Dir.ELOOP && e != Dir.ENOTDIR) partial = true;

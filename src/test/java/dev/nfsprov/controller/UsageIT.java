@@ -131,6 +131,52 @@ class UsageIT {
                 .contains("\"claim\":\"data\"")
                 .contains("\"files\":3");
 
+        // doctor: per class what is requested against the share's free space, and the claim past its request
+        var cli = Main.commandLine();
+        var doctorOut = new StringWriter();
+        cli.setOut(new PrintWriter(doctorOut));
+        cli.setErr(new PrintWriter(doctorOut));
+        cli.execute(
+                "doctor",
+                "--kubeconfig",
+                env.kubeconfig.toString(),
+                "-n",
+                ns,
+                "--nfs-server",
+                "127.0.0.1:" + env.nfsPort,
+                "--nfs-path",
+                env.nfsPath);
+        assertThat(doctorOut.toString())
+                .containsPattern("✓ capacity of " + ns + "-std: \\d volume\\(s\\) request [0-9.]+Gi; the share has"
+                        + " [0-9.]+[GT]i of [0-9.]+[GT]i available")
+                .containsPattern("! claim " + ns + "/data: uses 1\\d\\dKi of its 100Ki request");
+
+        // The chart's PrometheusRule alerts on series this controller really exposes
+        String rule = dev.nfsprov.testenv.Commands.runOrFail(
+                Map.of("HOME", TestEnvironment.REPO.resolve("target").toString()),
+                List.of(
+                        TestEnvironment.tool("helm").toString(),
+                        "template",
+                        "x",
+                        TestEnvironment.REPO.resolve("deploy/helm/nfsprov").toString(),
+                        "--kube-version",
+                        "1.35.4",
+                        "--set",
+                        "nfs.server=nfs.example",
+                        "--set",
+                        "metrics.prometheusRule.enabled=true",
+                        "--show-only",
+                        "templates/prometheusrule.yaml"),
+                "helm template failed");
+        var names = Pattern.compile("nfsprov_[a-z_]+")
+                .matcher(rule)
+                .results()
+                .map(java.util.regex.MatchResult::group)
+                .collect(java.util.stream.Collectors.toSet());
+        assertThat(names).hasSizeGreaterThanOrEqualTo(4);
+        for (String n : names)
+            assertThat(metrics).as("PrometheusRule series " + n).contains("\n" + n + "{");
+
         kube.deleteClaim("data");
         kube.awaitVolumeGone(pv);
         awaitPasses(2);
