@@ -14,7 +14,10 @@ import picocli.CommandLine.Command;
             RebindCommand.class,
             DoctorCommand.class,
             ReleaseFinalizersCommand.class,
-            UsageCommand.class
+            UsageCommand.class,
+            ArchivesCommand.class,
+            RestoreCommand.Restore.class,
+            RestoreCommand.Adopt.class
         })
 public final class Main {
 

@@ -91,11 +91,17 @@ final class UsageCommand implements Callable<Integer> {
             case "yaml" -> out.print(Serialization.asYaml(UsageTable.objects(rows)));
             default -> {
                 if (rows.isEmpty()) out.println("No nfsprov volumes" + (namespace == null ? "" : " in " + namespace));
-                else out.print(UsageTable.text(rows, Instant.now()));
+                else out.print(table(rows, Instant.now()));
             }
         }
         out.flush();
         return 0;
+    }
+
+    static String table(List<UsageTable.Row> rows, Instant now) {
+        var t = new Table(UsageTable.HEADERS);
+        for (var r : rows) t.row(UsageTable.cells(r, now));
+        return t.toString();
     }
 
     /** Measures each row's directory now; a progress line on a terminal, nothing else on stderr. */

@@ -7,6 +7,7 @@ import dev.nfsprov.protocol.VolumeRules;
 import dev.nfsprov.protocol.VolumeVerdict;
 import dev.nfsprov.provision.ShareLocation;
 import dev.nfsprov.provision.VolumeService;
+import dev.nfsprov.reclaim.ArchiveRecord;
 import dev.nfsprov.reclaim.OnDelete;
 import dev.nfsprov.reclaim.Reclaimer;
 import dev.nfsprov.share.ShareException;
@@ -122,7 +123,7 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
             if (nfs == null) throw new ShareException("volume has no spec.nfs; leaving it alone");
             var done = w.shareWork().reclaim(volume.getMetadata().getUid(), () -> {
                 long start = System.nanoTime();
-                return new Timed(w.volumes().reclaim(nfs.getServer(), nfs.getPath(), action), start);
+                return new Timed(w.volumes().reclaim(nfs.getServer(), nfs.getPath(), action, record(volume)), start);
             });
             if (done.isEmpty()) return DeleteControl.noFinalizerRemoval().rescheduleAfter(RECLAIM_POLL);
             Reclaimer.Outcome outcome = done.get().outcome();
@@ -139,6 +140,21 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
             // JOSDK catches only Exception: an Error would end this attempt with no Event and no retry.
             return failed(volume, className, "internal error while reclaiming: " + e);
         }
+    }
+
+    /** Where an archive came from, for nfsprov archives and restore. */
+    private static ArchiveRecord record(PersistentVolume volume) {
+        var ref = volume.getSpec().getClaimRef();
+        var capacity = volume.getSpec().getCapacity() == null
+                ? null
+                : volume.getSpec().getCapacity().get("storage");
+        return new ArchiveRecord(
+                volume.getMetadata().getName(),
+                ref == null ? null : ref.getNamespace(),
+                ref == null ? null : ref.getName(),
+                volume.getSpec().getStorageClassName(),
+                capacity == null ? null : capacity.toString(),
+                java.time.Instant.now());
     }
 
     private VolumeVerdict verdict(PersistentVolume volume, Context<PersistentVolume> context) {
@@ -192,7 +208,7 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
 
     private static String describe(Reclaimer.Outcome outcome) {
         return switch (outcome) {
-            case Reclaimer.Outcome.Archived a -> "archived to " + a.to();
+            case Reclaimer.Outcome.Archived a -> "archived to " + a.to() + (a.recorded() ? "" : " (no record written)");
             case Reclaimer.Outcome.Deleted d -> "directory deleted";
             case Reclaimer.Outcome.Retained r -> "directory retained";
             case Reclaimer.Outcome.AlreadyGone g -> "directory already gone";

@@ -86,6 +86,20 @@ public record RelativePath(List<String> segments) {
         }
     }
 
+    /** The path with its last segment replaced by name: a directory beside this one. */
+    public RelativePath sibling(String name) {
+        var s = new java.util.ArrayList<>(segments);
+        s.set(s.size() - 1, name);
+        return new RelativePath(s);
+    }
+
+    /** A directory inside this one. */
+    public RelativePath child(String name) {
+        var s = new java.util.ArrayList<>(segments);
+        s.add(name);
+        return new RelativePath(s);
+    }
+
     /** The last segment: the volume directory's own name. */
     public String leaf() {
         return segments.getLast();

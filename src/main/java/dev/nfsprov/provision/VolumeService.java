@@ -272,12 +272,19 @@ public final class VolumeService {
 
     /** Reclaims the directory behind a volume's nfs server and path; refuses one that is not on this share. */
     public Reclaimer.Outcome reclaim(String nfsServer, String nfsPath, OnDelete onDelete) throws ShareException {
+        return reclaim(nfsServer, nfsPath, onDelete, null);
+    }
+
+    /** The same, recording where an archive came from beside it. */
+    public Reclaimer.Outcome reclaim(
+            String nfsServer, String nfsPath, OnDelete onDelete, dev.nfsprov.reclaim.ArchiveRecord record)
+            throws ShareException {
         Optional<RelativePath> directory = location.directoryOf(nfsServer, nfsPath);
         if (directory.isEmpty()) {
             throw new ShareException(
                     "volume at " + nfsServer + ":" + nfsPath + " is not inside this provisioner's share "
                             + location.server() + ":" + location.exportPath() + "; leaving its data alone");
         }
-        return reclaimer.reclaim(directory.get(), onDelete);
+        return reclaimer.reclaim(directory.get(), onDelete, record);
     }
 }

@@ -24,7 +24,8 @@ public final class Reclaimer {
     public static final String ARCHIVE_PREFIX = "archived-";
 
     public sealed interface Outcome {
-        record Archived(Path to) implements Outcome {}
+        /** recorded: the archive's record (where it came from) was written beside it. */
+        record Archived(Path to, boolean recorded) implements Outcome {}
 
         record Deleted() implements Outcome {}
 
@@ -40,6 +41,11 @@ public final class Reclaimer {
     }
 
     public Outcome reclaim(RelativePath volume, OnDelete action) throws ShareException {
+        return reclaim(volume, action, null);
+    }
+
+    /** record: what to write beside an archive (null: nothing), for nfsprov archives, restore and retention. */
+    public Outcome reclaim(RelativePath volume, OnDelete action, ArchiveRecord record) throws ShareException {
         if (action == OnDelete.RETAIN) return new Outcome.Retained();
         Path dir = share.existing(volume);
         if (dir == null) {
@@ -49,14 +55,14 @@ public final class Reclaimer {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new ShareException(volume + " on the share is not a directory; leaving it alone");
         }
-        return action == OnDelete.ARCHIVE ? archive(volume, dir) : delete(volume, dir);
+        return action == OnDelete.ARCHIVE ? archive(volume, dir, record) : delete(volume, dir);
     }
 
     /**
      * Renames the directory to archived-NAME beside it; an existing archive is never overwritten (-2, -3, ... is
      * added).
      */
-    private Outcome archive(RelativePath volume, Path dir) throws ShareException {
+    private Outcome archive(RelativePath volume, Path dir, ArchiveRecord record) throws ShareException {
         String base = ARCHIVE_PREFIX + volume.leaf();
         for (int n = 1; n < 10_000; n++) {
             String name = n == 1 ? base : base + "-" + n;
@@ -68,7 +74,7 @@ public final class Reclaimer {
             try {
                 Files.move(dir, target); // rename(2): atomic, so a crash leaves either the volume or the archive
                 share.forgetVolume(volume);
-                return new Outcome.Archived(target);
+                return new Outcome.Archived(target, record(volume.sibling(name), record));
             } catch (FileAlreadyExistsException | DirectoryNotEmptyException raced) {
                 // someone made that name between the check and the rename: try the next one
             } catch (NoSuchFileException gone) {
@@ -78,6 +84,20 @@ public final class Reclaimer {
             }
         }
         throw new ShareException("cannot archive " + volume + ": too many archives with that name");
+    }
+
+    /**
+     * Best effort: the data is safe in the archive already, and a crash just before this leaves an archive whose
+     * origin nfsprov archives shows as unknown.
+     */
+    private boolean record(RelativePath archive, ArchiveRecord record) {
+        if (record == null) return false;
+        try {
+            share.writeMarker(archive, record.format());
+            return true;
+        } catch (ShareException e) {
+            return false;
+        }
     }
 
     private Outcome delete(RelativePath volume, Path dir) throws ShareException {

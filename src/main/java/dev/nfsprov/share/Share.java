@@ -218,9 +218,18 @@ public final class Share {
 
     /** Opens a directory of the share, each component without following a link. */
     private Dir openExisting(RelativePath path) throws IOException {
+        return openDirs(path.segments());
+    }
+
+    /** The directory a path is in (the share's root for a top-level one). */
+    private Dir openParent(RelativePath path) throws IOException {
+        return openDirs(path.segments().subList(0, path.segments().size() - 1));
+    }
+
+    private Dir openDirs(java.util.List<String> segments) throws IOException {
         Dir dir = Dir.open(root);
         try {
-            for (String segment : path.segments()) {
+            for (String segment : segments) {
                 Dir next = dir.openDir(segment);
                 dir.close();
                 dir = next;
@@ -307,6 +316,31 @@ public final class Share {
         String name = MARKER_PREFIX + leaf;
         if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 255) return name;
         return MARKER_PREFIX + "#" + Integer.toHexString(leaf.hashCode()) + "-" + leaf.length();
+    }
+
+    /** Writes (or replaces) the marker beside an existing directory, e.g. an archive's record; never through a link. */
+    public void writeMarker(RelativePath path, String content) throws ShareException {
+        try (Dir parent = openParent(path)) {
+            String marker = marker(path.leaf());
+            parent.unlink(marker);
+            parent.createFile(marker, content, 0644);
+        } catch (IOException e) {
+            throw new ShareException("cannot write the marker of " + path + ": " + ShareException.describe(e), e);
+        }
+    }
+
+    /** The marker beside a directory, or null if there is none. */
+    public String readMarker(RelativePath path) throws ShareException {
+        try (Dir parent = openParent(path)) {
+            return parent.readFile(marker(path.leaf()));
+        } catch (IOException e) {
+            throw new ShareException("cannot read the marker of " + path + ": " + ShareException.describe(e), e);
+        }
+    }
+
+    /** The share's root, for tools that list it (archives). */
+    public Path root() {
+        return root;
     }
 
     /** Removes the marker of a volume directory that was archived or deleted; gone already is fine. */

@@ -80,34 +80,22 @@ public final class UsageTable {
         return rows.stream().sorted(c.thenComparing(name)).toList();
     }
 
-    /** kubectl's look: upper-case headers, columns padded to their widest cell. */
-    public static String text(List<Row> rows, Instant now) {
-        List<String[]> cells = new ArrayList<>();
-        cells.add(new String[] {"NAMESPACE", "CLAIM", "VOLUME", "REQUEST", "USED", "USE%", "FILES", "LAST SCAN"});
-        for (Row r : rows) {
-            cells.add(new String[] {
-                r.namespace(),
-                r.claim(),
-                r.volume(),
-                Capacity.human(r.request()),
-                r.used() == null ? "-" : (r.partial() ? ">=" : "") + Capacity.human(r.used()),
-                r.percent() == null ? "-" : r.percent() + "%",
-                r.files() == null ? "-" : String.valueOf(r.files()),
-                r.scanned() == null ? "never" : age(Duration.between(r.scanned(), now)) + " ago"
-            });
-        }
-        int[] width = new int[cells.getFirst().length];
-        for (String[] row : cells) for (int i = 0; i < row.length; i++) width[i] = Math.max(width[i], row[i].length());
-        var out = new StringBuilder();
-        for (String[] row : cells) {
-            var line = new StringBuilder();
-            for (int i = 0; i < row.length; i++) {
-                line.append(row[i]);
-                if (i < row.length - 1) line.append(" ".repeat(width[i] - row[i].length() + 3));
-            }
-            out.append(line.toString().stripTrailing()).append('\n');
-        }
-        return out.toString();
+    public static final String[] HEADERS = {
+        "NAMESPACE", "CLAIM", "VOLUME", "REQUEST", "USED", "USE%", "FILES", "LAST SCAN"
+    };
+
+    /** One row's cells, as the table shows them. */
+    public static Object[] cells(Row r, Instant now) {
+        return new Object[] {
+            r.namespace(),
+            r.claim(),
+            r.volume(),
+            Capacity.human(r.request()),
+            r.used() == null ? null : (r.partial() ? ">=" : "") + Capacity.human(r.used()),
+            r.percent() == null ? null : r.percent() + "%",
+            r.files(),
+            r.scanned() == null ? "never" : age(Duration.between(r.scanned(), now)) + " ago"
+        };
     }
 
     /** For -o json|yaml: plain numbers and an instant. */

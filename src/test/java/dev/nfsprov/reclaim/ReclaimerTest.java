@@ -39,13 +39,13 @@ class ReclaimerTest {
     void archivesNextToTheVolumeAndNeverOverwritesAnArchive() throws Exception {
         volume("ns/a/pvc-1");
         var first = reclaimer().reclaim(RelativePath.of("ns/a/pvc-1"), OnDelete.ARCHIVE);
-        assertThat(first).isEqualTo(new Reclaimer.Outcome.Archived(root.resolve("ns/a/archived-pvc-1")));
+        assertThat(first).isEqualTo(new Reclaimer.Outcome.Archived(root.resolve("ns/a/archived-pvc-1"), false));
         assertThat(root.resolve("ns/a/archived-pvc-1/sub/deeper/file")).hasContent("data");
 
         volume("ns/a/pvc-1");
         Files.writeString(root.resolve("ns/a/pvc-1/second"), "2");
         var second = reclaimer().reclaim(RelativePath.of("ns/a/pvc-1"), OnDelete.ARCHIVE);
-        assertThat(second).isEqualTo(new Reclaimer.Outcome.Archived(root.resolve("ns/a/archived-pvc-1-2")));
+        assertThat(second).isEqualTo(new Reclaimer.Outcome.Archived(root.resolve("ns/a/archived-pvc-1-2"), false));
         assertThat(root.resolve("ns/a/archived-pvc-1/second")).doesNotExist();
         assertThat(root.resolve("ns/a/archived-pvc-1-2/second")).hasContent("2");
     }

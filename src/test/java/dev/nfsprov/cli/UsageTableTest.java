@@ -1,9 +1,10 @@
-package dev.nfsprov.usage;
+package dev.nfsprov.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nfsprov.protocol.Names;
 import dev.nfsprov.protocol.UsageRules;
+import dev.nfsprov.usage.UsageTable;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -45,7 +46,7 @@ class UsageTableTest {
 
     @Test
     void fullestFirstAsKubectlPrintsIt() {
-        String text = UsageTable.text(UsageTable.sorted(UsageTable.rows(VOLUMES, null), "use"), NOW);
+        String text = UsageCommand.table(UsageTable.sorted(UsageTable.rows(VOLUMES, null), "use"), NOW);
         assertThat(text).isEqualTo("""
                 NAMESPACE   CLAIM            VOLUME               REQUEST   USED    USE%   FILES   LAST SCAN
                 other       db               pvc-db               1Gi       >=2Gi   200%   3       24h ago
