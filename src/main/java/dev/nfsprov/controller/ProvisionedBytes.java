@@ -49,6 +49,19 @@ final class ProvisionedBytes {
                 .toList();
     }
 
+    /** The share-relative directories of every PersistentVolume on this share (the cache keeps every nfs source). */
+    java.util.Set<dev.nfsprov.pathtemplate.RelativePath> directories(dev.nfsprov.provision.ShareLocation location) {
+        var cache = volumes;
+        var out = new java.util.HashSet<dev.nfsprov.pathtemplate.RelativePath>();
+        if (cache == null) return out;
+        cache.list().forEach(v -> {
+            var nfs = v.getSpec() == null ? null : v.getSpec().getNfs();
+            if (nfs != null)
+                location.directoryOf(nfs.getServer(), nfs.getPath()).ifPresent(out::add);
+        });
+        return out;
+    }
+
     private static long capacity(PersistentVolume v) {
         return v.getSpec() == null || v.getSpec().getCapacity() == null
                 ? 0

@@ -24,6 +24,8 @@ final class UsageMetrics {
     private final Gauge passSeconds;
     private final Counter entries;
     private final Counter passes;
+    private final Counter archivesDeleted;
+    private final Gauge archives;
 
     UsageMetrics(PrometheusRegistry registry) {
         String[] labels = VOLUME_LABELS.toArray(String[]::new);
@@ -74,6 +76,16 @@ final class UsageMetrics {
                 .name("nfsprov_usage_scans_total")
                 .help("Full passes over every volume")
                 .register(registry);
+        archivesDeleted = Counter.builder()
+                .name("nfsprov_archives_deleted_total")
+                .help("Archives deleted by their class's archiveRetention or archiveMaxBytes")
+                .labelNames("storageclass")
+                .register(registry);
+        archives = Gauge.builder()
+                .name("nfsprov_archives")
+                .help("Archives on the share, as the last retention pass found them")
+                .labelNames("share")
+                .register(registry);
     }
 
     void volume(List<String> labels, long usedBytes, long capacityBytes, long fileCount, long scannedMillis) {
@@ -98,6 +110,14 @@ final class UsageMetrics {
         shareSize.labelValues(share).set(size);
         shareAvailable.labelValues(share).set(available);
         shareProvisioned.labelValues(share).set(provisioned);
+    }
+
+    void archives(String share, int count) {
+        archives.labelValues(share).set(count);
+    }
+
+    void archiveDeleted(String storageClass) {
+        archivesDeleted.labelValues(storageClass).inc();
     }
 
     void pass(double seconds) {

@@ -4,6 +4,8 @@ import dev.nfsprov.logging.Fields;
 import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.protocol.Quantities;
 import dev.nfsprov.protocol.UsageRules;
+import dev.nfsprov.reclaim.Archives;
+import dev.nfsprov.reclaim.Retention;
 import dev.nfsprov.share.ShareException;
 import dev.nfsprov.share.Throttle;
 import dev.nfsprov.share.Usage;
@@ -94,6 +96,7 @@ public final class UsageScanner implements AutoCloseable {
                 metrics.forget(e.getValue());
                 return true;
             });
+            retention(shared);
             long[] space = w.volumes().share().space();
             var location = w.volumes().location();
             metrics.share(
@@ -111,6 +114,51 @@ public final class UsageScanner implements AutoCloseable {
             LOG.warning("usage scan pass failed (the next one tries again): " + ApiErrors.describeAny(e));
         }
     }
+
+    /**
+     * Deletes the archives this provisioner's classes no longer keep (archiveRetention, archiveMaxBytes), oldest
+     * first, each with a log line and a metric. Only archives whose record names the class: others are the
+     * administrator's.
+     */
+    private void retention(Throttle throttle) throws ShareException, InterruptedException {
+        var location = w.volumes().location();
+        var classes = w.storageClasses().list().stream()
+                .filter(c -> w.provisionerName().equals(c.getProvisioner()))
+                .filter(c -> c.getParameters() != null
+                        && (c.getParameters().containsKey(Retention.PARAM_RETENTION)
+                                || c.getParameters().containsKey(Retention.PARAM_MAX_BYTES)))
+                .toList();
+        var found = Archives.find(w.volumes().share(), w.provisioned().directories(location), ARCHIVE_DEPTH);
+        metrics.archives(location.server() + ":" + location.exportPath(), found.size());
+        for (var c : classes) {
+            String name = c.getMetadata().getName();
+            boolean bySize = c.getParameters().containsKey(Retention.PARAM_MAX_BYTES);
+            List<Retention.Held> held = new ArrayList<>();
+            for (var a : found) {
+                if (a.record() == null || !name.equals(a.record().storageClass())) continue;
+                held.add(new Retention.Held(
+                        a,
+                        bySize ? w.volumes().share().usage(a.path(), throttle).bytes() : -1));
+            }
+            List<Retention.Expired> expired;
+            try {
+                expired = Retention.expired(held, c.getParameters(), Instant.now());
+            } catch (IllegalArgumentException e) {
+                if (said.isNew("retention/" + name, e.getMessage()))
+                    LOG.warning("archives of StorageClass " + name + " kept: " + e.getMessage());
+                continue;
+            }
+            for (var e : expired) {
+                w.volumes().deleteArchive(e.archive().path());
+                metrics.archiveDeleted(name);
+                Fields.of("archive", e.archive().path().toString(), "storageClass", name, "reason", e.reason())
+                        .log(LOG, Level.INFO, "archive deleted");
+            }
+        }
+    }
+
+    /** How deep archives are looked for: the deepest pathPattern in common use is namespace/claim/volume. */
+    static final int ARCHIVE_DEPTH = 4;
 
     private Void measure(PersistentVolume v, Throttle throttle) throws InterruptedException {
         var ref = v.getSpec().getClaimRef();

@@ -95,7 +95,9 @@ public final class VolumeService {
             PARAM_NESTED_VALUES,
             PARAM_OWNERSHIP,
             Capacity.PARAM_POLICY,
-            Capacity.PARAM_OVERCOMMIT);
+            Capacity.PARAM_OVERCOMMIT,
+            dev.nfsprov.reclaim.Retention.PARAM_RETENTION,
+            dev.nfsprov.reclaim.Retention.PARAM_MAX_BYTES);
 
     public static void knownParameters(Map<String, String> classParameters) throws RejectedException {
         if (classParameters == null) return;
@@ -223,6 +225,12 @@ public final class VolumeService {
         existing(classParameters);
         Capacity.policy(classParameters);
         Capacity.overcommit(classParameters);
+        try {
+            dev.nfsprov.reclaim.Retention.retention(classParameters);
+            dev.nfsprov.reclaim.Retention.maxBytes(classParameters);
+        } catch (IllegalArgumentException e) {
+            throw new RejectedException(e.getMessage());
+        }
         boolean consumer = consumerOwnership(classParameters);
         DirectorySettings settings;
         RelativePath directory;
@@ -268,6 +276,11 @@ public final class VolumeService {
 
     public Share share() {
         return share;
+    }
+
+    /** Deletes an archive for retention (see {@link Reclaimer#deleteArchive}). */
+    public Reclaimer.Outcome deleteArchive(RelativePath archive) throws ShareException {
+        return reclaimer.deleteArchive(archive);
     }
 
     /** Reclaims the directory behind a volume's nfs server and path; refuses one that is not on this share. */

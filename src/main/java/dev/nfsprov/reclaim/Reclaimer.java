@@ -86,6 +86,16 @@ public final class Reclaimer {
         throw new ShareException("cannot archive " + volume + ": too many archives with that name");
     }
 
+    /** Deletes an archive and its record (retention), never following a link; gone already is fine. */
+    public Outcome deleteArchive(RelativePath archive) throws ShareException {
+        Path dir = share.existing(archive);
+        if (dir == null || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            share.forgetVolume(archive);
+            return new Outcome.AlreadyGone();
+        }
+        return delete(archive, dir);
+    }
+
     /**
      * Best effort: the data is safe in the archive already, and a crash just before this leaves an archive whose
      * origin nfsprov archives shows as unknown.

@@ -156,10 +156,10 @@ class ScanBenchmarkIT {
                         p50(during),
                         during.size(),
                         p50(idle));
-        String table =
-                "| volumes | files | fill | du -s (warm) | one pass, no rate limit | its CPU | RSS during the pass"
-                        + " | claim → Bound during a pass at 5000/s | after it |\n"
-                        + "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n" + row + "\n";
+        String table = "| volumes | files | fill | du -s (warm) | first pass (records written), no rate limit"
+                + " | next pass (nothing changed) | first pass CPU | RSS during it"
+                + " | claim → Bound during a pass at 5000/s | after it |\n"
+                + "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n" + row + "\n";
         System.out.println(table);
         Path out = TestEnvironment.REPO.resolve("target/bench/scan.md");
         Files.createDirectories(out.getParent());
