@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
             UsageCommand.class,
             ArchivesCommand.class,
             RestoreCommand.Restore.class,
-            RestoreCommand.Adopt.class
+            RestoreCommand.Adopt.class,
+            MigrateCommand.class
         })
 public final class Main {
 

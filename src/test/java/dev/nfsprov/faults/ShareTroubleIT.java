@@ -156,7 +156,10 @@ class ShareTroubleIT {
         }
     }
 
-    /** path → sha256 of every file on the share except those of volumes named (archived-)prefix* and their markers. */
+    /**
+     * path → sha256 of every file on the share except those of volumes named (archived-)prefix*, their markers and
+     * their archives' records.
+     */
     static Map<String, String> checksums(Path root, String prefix) throws Exception {
         Map<String, String> out = new TreeMap<>();
         try (Stream<Path> s = Files.walk(root)) {
@@ -165,8 +168,9 @@ class ShareTroubleIT {
                 String rel = root.relativize(p).toString();
                 if (rel.startsWith(prefix)
                         || rel.startsWith("archived-" + prefix)
-                        || rel.startsWith(dev.nfsprov.share.Share.MARKER_PREFIX + prefix))
-                    continue; // and their markers
+                        || rel.startsWith(dev.nfsprov.share.Share.MARKER_PREFIX + prefix)
+                        || rel.startsWith(dev.nfsprov.share.Share.MARKER_PREFIX + "archived-" + prefix))
+                    continue; // and their markers, and their archives' records
                 out.put(
                         rel,
                         HexFormat.of()

@@ -1,0 +1,162 @@
+package dev.nfsprov.migrate;
+
+import dev.nfsprov.protocol.Names;
+import dev.nfsprov.provision.ShareLocation;
+import dev.nfsprov.provision.VolumeService;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Hands another provisioner's volumes and StorageClasses to nfsprov under nfsprov's own provisioner name: each
+ * volume's provisioned-by annotation is rewritten (nfsprov then reclaims it like its own), and each class is
+ * re-created with the same name, parameters, policies and default flag (a class's provisioner cannot change in
+ * place), without the old Helm release's ownership, so uninstalling that release no longer deletes it.
+ */
+public final class ProvisionerSwitch {
+
+    public static final class Refused extends Exception {
+        public Refused(String message) {
+            super(message);
+        }
+    }
+
+    public record Plan(List<StorageClass> classes, List<PersistentVolume> volumes, List<String> steps) {}
+
+    private final KubernetesClient client;
+    private final ShareLocation share;
+
+    public ProvisionerSwitch(KubernetesClient client, ShareLocation share) {
+        this.client = client;
+        this.share = share;
+    }
+
+    /** The classes (all of from's, or the named ones) and the volumes they made, checked against nfsprov's share. */
+    public Plan plan(String from, String to, List<String> onlyClasses) throws Refused {
+        if (from.equals(to)) throw new Refused("--from-provisioner and --to-provisioner are the same: nothing to do");
+        Optional<String> running = runningDeployment(from);
+        if (running.isPresent())
+            throw new Refused("Deployment " + running.get() + " still runs provisioner " + from
+                    + ": stop it first (helm uninstall), or both would provision and reclaim");
+        List<StorageClass> classes = new ArrayList<>();
+        List<String> steps = new ArrayList<>();
+        for (StorageClass c : client.storage().v1().storageClasses().list().getItems()) {
+            if (!onlyClasses.isEmpty() && !onlyClasses.contains(c.getMetadata().getName())) continue;
+            if (!from.equals(c.getProvisioner()) && !to.equals(c.getProvisioner())) continue;
+            try {
+                VolumeService.knownParameters(c.getParameters());
+                VolumeService.onDelete(c.getParameters());
+            } catch (VolumeService.RejectedException e) {
+                throw new Refused("StorageClass " + c.getMetadata().getName() + ": " + e.getMessage());
+            }
+            classes.add(c);
+            if (to.equals(c.getProvisioner()))
+                steps.add("StorageClass " + c.getMetadata().getName() + ": done already");
+            else
+                steps.add("re-create StorageClass " + c.getMetadata().getName() + " with provisioner " + to
+                        + " (parameters " + c.getParameters() + ", reclaimPolicy " + c.getReclaimPolicy()
+                        + (Names.isDefault(c) ? ", the default class" : "") + ")");
+        }
+        for (String name : onlyClasses)
+            if (classes.stream().noneMatch(c -> c.getMetadata().getName().equals(name)))
+                throw new Refused("StorageClass " + name + " does not exist or is not provisioned by " + from);
+        var names = classes.stream().map(c -> c.getMetadata().getName()).toList();
+        List<PersistentVolume> volumes = new ArrayList<>();
+        for (PersistentVolume v : client.persistentVolumes().list().getItems()) {
+            var a = v.getMetadata().getAnnotations();
+            String by = a == null ? null : a.get(Names.ANN_PROVISIONED_BY);
+            if (!from.equals(by) && !to.equals(by)) continue;
+            if (!onlyClasses.isEmpty() && !names.contains(v.getSpec().getStorageClassName())) continue;
+            var nfs = v.getSpec().getNfs();
+            if (nfs == null || share.directoryOf(nfs.getServer(), nfs.getPath()).isEmpty())
+                throw new Refused("PersistentVolume " + v.getMetadata().getName() + " is at "
+                        + (nfs == null ? "no NFS source" : nfs.getServer() + ":" + nfs.getPath())
+                        + ", not inside nfsprov's share " + share.server() + ":" + share.exportPath()
+                        + ": nfsprov could never reclaim it; check --nfs-server and --nfs-path (as strings: a"
+                        + " name and an address differ)");
+            if (from.equals(by)) {
+                volumes.add(v);
+                steps.add("PersistentVolume " + v.getMetadata().getName() + " (" + claim(v) + "): provisioned-by "
+                        + from + " → " + to);
+            }
+        }
+        return new Plan(classes, volumes, steps);
+    }
+
+    /** Volumes first (a class re-created first would have nfsprov provision new claims beside unowned volumes). */
+    public void apply(Plan plan, String to, Path backupDir) throws IOException {
+        Files.createDirectories(backupDir);
+        for (StorageClass c : plan.classes())
+            Files.writeString(
+                    backupDir.resolve("storageclass-" + c.getMetadata().getName() + ".yaml"), Serialization.asYaml(c));
+        for (PersistentVolume v : plan.volumes()) {
+            client.persistentVolumes()
+                    .resource(v)
+                    .patch(
+                            PatchContext.of(PatchType.JSON_MERGE),
+                            Serialization.asJson(
+                                    Map.of("metadata", Map.of("annotations", Map.of(Names.ANN_PROVISIONED_BY, to)))));
+        }
+        for (StorageClass c : plan.classes()) {
+            if (to.equals(c.getProvisioner())) continue;
+            client.storage().v1().storageClasses().resource(c).delete();
+            client.storage()
+                    .v1()
+                    .storageClasses()
+                    .resource(new StorageClassBuilder(c)
+                            .withNewMetadata()
+                            .withName(c.getMetadata().getName())
+                            .withLabels(withoutHelm(c.getMetadata().getLabels()))
+                            .withAnnotations(withoutHelm(c.getMetadata().getAnnotations()))
+                            .endMetadata()
+                            .withProvisioner(to)
+                            .build())
+                    .create();
+        }
+    }
+
+    /** The old release's ownership marks: kept, Helm would delete the class with the release (or refuse ours). */
+    private static Map<String, String> withoutHelm(Map<String, String> m) {
+        var out = new LinkedHashMap<String, String>();
+        if (m == null) return out;
+        m.forEach((k, v) -> {
+            if (!k.startsWith("meta.helm.sh/")
+                    && !k.equals("app.kubernetes.io/managed-by")
+                    && !k.equals("heritage")
+                    && !k.equals("kubectl.kubernetes.io/last-applied-configuration")) out.put(k, v);
+        });
+        return out;
+    }
+
+    private Optional<String> runningDeployment(String provisioner) {
+        for (Deployment d : client.apps().deployments().inAnyNamespace().list().getItems()) {
+            var ready = d.getStatus() == null ? null : d.getStatus().getReadyReplicas();
+            if (ready == null || ready == 0) continue;
+            boolean runs = d.getSpec().getTemplate().getSpec().getContainers().stream()
+                    .flatMap(c -> c.getEnv() == null ? java.util.stream.Stream.empty() : c.getEnv().stream())
+                    .anyMatch(e -> "PROVISIONER_NAME".equals(e.getName()) && provisioner.equals(e.getValue()));
+            if (runs)
+                return Optional.of(
+                        d.getMetadata().getNamespace() + "/" + d.getMetadata().getName());
+        }
+        return Optional.empty();
+    }
+
+    private static String claim(PersistentVolume v) {
+        var ref = v.getSpec().getClaimRef();
+        return ref == null ? "no claim" : "claim " + ref.getNamespace() + "/" + ref.getName();
+    }
+}

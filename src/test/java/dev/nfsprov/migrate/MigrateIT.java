@@ -1,0 +1,185 @@
+package dev.nfsprov.migrate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.nfsprov.cli.Main;
+import dev.nfsprov.protocol.Names;
+import dev.nfsprov.testenv.Await;
+import dev.nfsprov.testenv.Kube;
+import dev.nfsprov.testenv.ProvisionerProcess;
+import dev.nfsprov.testenv.RealCluster;
+import dev.nfsprov.testenv.RealCluster.TestNamespace;
+import dev.nfsprov.testenv.TestEnvironment;
+import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * nfsprov migrate on the real control plane, from a class, claim and volume shaped as nfs-subdir's chart and
+ * controller make them (Helm's labels and annotations on the class, provisioned-by on the volume, no finalizer).
+ */
+@ExtendWith(RealCluster.class)
+class MigrateIT {
+
+    private record Run(int exit, String out) {}
+
+    private static Run nfsprov(TestEnvironment env, String... args) {
+        var cli = Main.commandLine();
+        var out = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(out));
+        var all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--kubeconfig", env.kubeconfig.toString()));
+        return new Run(cli.execute(all.toArray(String[]::new)), out.toString());
+    }
+
+    @Test
+    void nfsSubdirsVolumesAndClassBecomeNfsprovsAndItsDataIsArchivedOnDelete(TestNamespace namespace) throws Exception {
+        var env = namespace.env();
+        String ns = namespace.name();
+        var kube = new Kube(env.client, ns);
+        String old = "cluster.local/" + ns + "-nfs-subdir-external-provisioner";
+        String nfsprov = "nfsprov.dev/" + ns;
+        String className = ns + "-nfs-client";
+        env.client
+                .storage()
+                .v1()
+                .storageClasses()
+                .resource(new StorageClassBuilder()
+                        .withNewMetadata()
+                        .withName(className)
+                        .addToLabels("app", "nfs-subdir-external-provisioner")
+                        .addToLabels("chart", "nfs-subdir-external-provisioner-4.0.18")
+                        .addToLabels("heritage", "Helm")
+                        .addToLabels("release", "nfs-subdir-external-provisioner")
+                        .addToLabels("app.kubernetes.io/managed-by", "Helm")
+                        .addToAnnotations("meta.helm.sh/release-name", "nfs-subdir-external-provisioner")
+                        .addToAnnotations("meta.helm.sh/release-namespace", "default")
+                        .endMetadata()
+                        .withProvisioner(old)
+                        .withParameters(Map.of("archiveOnDelete", "true"))
+                        .withReclaimPolicy("Delete")
+                        .withAllowVolumeExpansion(true)
+                        .withVolumeBindingMode("Immediate")
+                        .build())
+                .create();
+        var claim = kube.create(kube.claimBuilder("old-data", className));
+        String pv = "pvc-" + claim.getMetadata().getUid();
+        Path dir = Files.createDirectories(env.exportDir.resolve(ns + "-old-data-" + pv));
+        Files.writeString(dir.resolve("kept"), "from nfs-subdir\n");
+        env.client
+                .persistentVolumes()
+                .resource(new PersistentVolumeBuilder()
+                        .withNewMetadata()
+                        .withName(pv)
+                        .addToAnnotations(Names.ANN_PROVISIONED_BY, old)
+                        .endMetadata()
+                        .withNewSpec()
+                        .addToCapacity("storage", new Quantity("1Gi"))
+                        .withAccessModes("ReadWriteOnce")
+                        .withPersistentVolumeReclaimPolicy("Delete")
+                        .withStorageClassName(className)
+                        .withNewNfs()
+                        .withServer("127.0.0.1")
+                        .withPath(env.nfsPath + "/" + ns + "-old-data-" + pv)
+                        .endNfs()
+                        .withNewClaimRef()
+                        .withNamespace(ns)
+                        .withName("old-data")
+                        .withUid(claim.getMetadata().getUid())
+                        .endClaimRef()
+                        .endSpec()
+                        .build())
+                .create();
+        kube.awaitBound("old-data");
+
+        String[] args = {
+            "migrate",
+            "--from-provisioner",
+            old,
+            "--to-provisioner",
+            nfsprov,
+            "--nfs-server",
+            "127.0.0.1",
+            "--nfs-path",
+            env.nfsPath,
+            "--backup-dir",
+            env.stateDir.resolve("migrate-" + ns).toString()
+        };
+        var wrongShare = nfsprov(
+                env,
+                "migrate",
+                "--from-provisioner",
+                old,
+                "--to-provisioner",
+                nfsprov,
+                "--nfs-server",
+                "nas.example",
+                "--nfs-path",
+                env.nfsPath);
+        assertThat(wrongShare.exit()).isNotZero();
+        assertThat(wrongShare.out())
+                .contains("PersistentVolume " + pv + " is at 127.0.0.1:")
+                .contains("not inside nfsprov's share nas.example:");
+
+        var plan = nfsprov(env, args);
+        assertThat(plan.exit()).as(plan.out()).isZero();
+        assertThat(plan.out())
+                .contains("re-create StorageClass " + className + " with provisioner " + nfsprov)
+                .contains("PersistentVolume " + pv + " (claim " + ns + "/old-data): provisioned-by " + old + " → "
+                        + nfsprov)
+                .contains("nothing changed");
+        assertThat(env.client
+                        .storage()
+                        .v1()
+                        .storageClasses()
+                        .withName(className)
+                        .get()
+                        .getProvisioner())
+                .isEqualTo(old);
+
+        var apply = nfsprov(env, append(args, "--apply"));
+        assertThat(apply.exit()).as(apply.out()).isZero();
+        var cls = env.client.storage().v1().storageClasses().withName(className).get();
+        assertThat(cls.getProvisioner()).isEqualTo(nfsprov);
+        assertThat(cls.getParameters()).isEqualTo(Map.of("archiveOnDelete", "true"));
+        assertThat(cls.getAllowVolumeExpansion()).isTrue();
+        assertThat(cls.getMetadata().getLabels())
+                .containsEntry("app", "nfs-subdir-external-provisioner")
+                .doesNotContainKeys("heritage", "app.kubernetes.io/managed-by");
+        assertThat(cls.getMetadata().getAnnotations()).doesNotContainKey("meta.helm.sh/release-name");
+        assertThat(kube.volume(pv).getMetadata().getAnnotations()).containsEntry(Names.ANN_PROVISIONED_BY, nfsprov);
+        assertThat(env.stateDir.resolve("migrate-" + ns + "/storageclass-" + className + ".yaml"))
+                .content()
+                .contains("provisioner: \"" + old + "\"");
+        var again = nfsprov(env, append(args, "--apply"));
+        assertThat(again.exit()).as("safe to run again: " + again.out()).isZero();
+        assertThat(again.out()).contains("StorageClass " + className + ": done already");
+
+        try (var p = ProvisionerProcess.start(env, nfsprov, true, Map.of("POD_NAMESPACE", ns))) {
+            kube.create(kube.claimBuilder("new-data", className));
+            kube.awaitBound("new-data");
+            kube.deleteClaim("old-data");
+            kube.awaitVolumeGone(pv);
+            Path archived = dir.resolveSibling("archived-" + dir.getFileName());
+            Await.until("the old volume archived", Duration.ofSeconds(30), () -> Files.isDirectory(archived));
+            assertThat(archived.resolve("kept")).hasContent("from nfs-subdir");
+        }
+    }
+
+    private static String[] append(String[] a, String more) {
+        var l = new ArrayList<>(List.of(a));
+        l.add(more);
+        return l.toArray(String[]::new);
+    }
+}
