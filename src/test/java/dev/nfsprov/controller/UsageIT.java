@@ -2,7 +2,6 @@ package dev.nfsprov.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nfsprov.cli.Main;
 import dev.nfsprov.protocol.UsageRules;
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Kube;
@@ -12,8 +11,6 @@ import dev.nfsprov.testenv.RealCluster;
 import dev.nfsprov.testenv.RealCluster.TestNamespace;
 import dev.nfsprov.testenv.TestEnvironment;
 import io.fabric8.kubernetes.api.model.Quantity;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,15 +63,11 @@ class UsageIT {
     }
 
     private String nfsUsage(String... args) {
-        var cli = Main.commandLine();
-        var out = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(out));
         var all = new ArrayList<>(List.of("usage", "--kubeconfig", env.kubeconfig.toString()));
         all.addAll(List.of(args));
-        int exit = cli.execute(all.toArray(String[]::new));
-        assertThat(exit).as(out.toString()).isZero();
-        return out.toString();
+        var r = dev.nfsprov.testenv.Cli.run(all);
+        assertThat(r.exit()).as(r.all()).isZero();
+        return r.all();
     }
 
     @Test
@@ -132,11 +125,7 @@ class UsageIT {
                 .contains("\"files\":3");
 
         // doctor: per class what is requested against the share's free space, and the claim past its request
-        var cli = Main.commandLine();
-        var doctorOut = new StringWriter();
-        cli.setOut(new PrintWriter(doctorOut));
-        cli.setErr(new PrintWriter(doctorOut));
-        cli.execute(
+        var doctor = dev.nfsprov.testenv.Cli.run(List.of(
                 "doctor",
                 "--kubeconfig",
                 env.kubeconfig.toString(),
@@ -145,8 +134,8 @@ class UsageIT {
                 "--nfs-server",
                 "127.0.0.1:" + env.nfsPort,
                 "--nfs-path",
-                env.nfsPath);
-        assertThat(doctorOut.toString())
+                env.nfsPath));
+        assertThat(doctor.all())
                 .containsPattern("✓ capacity of " + ns + "-std: \\d volume\\(s\\) request [0-9.]+Gi; the share has"
                         + " [0-9.]+[GT]i of [0-9.]+[GT]i available")
                 .containsPattern("! claim " + ns + "/data: uses 1\\d\\dKi of its 100Ki request");

@@ -2,7 +2,6 @@ package dev.nfsprov.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nfsprov.cli.Main;
 import dev.nfsprov.protocol.Names;
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Kube;
@@ -14,8 +13,6 @@ import dev.nfsprov.testenv.TestEnvironment;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -166,14 +163,9 @@ class AdminCommandsIT {
     }
 
     private static Run run(Path kubeconfig, String... args) {
-        var cli = Main.commandLine();
-        var out = new StringWriter();
-        var err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
         var all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--kubeconfig", kubeconfig.toString()));
-        int exit = cli.execute(all.toArray(String[]::new));
-        return new Run(exit, out.toString(), err.toString());
+        var r = dev.nfsprov.testenv.Cli.run(all);
+        return new Run(r.exit(), r.out(), r.err());
     }
 }

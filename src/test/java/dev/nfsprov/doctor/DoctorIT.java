@@ -2,7 +2,6 @@ package dev.nfsprov.doctor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nfsprov.cli.Main;
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Commands;
 import dev.nfsprov.testenv.Kube;
@@ -12,8 +11,6 @@ import dev.nfsprov.testenv.RealCluster.TestNamespace;
 import dev.nfsprov.testenv.TestEnvironment;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,13 +46,10 @@ class DoctorIT {
     }
 
     private Run doctor(String... args) {
-        var cli = Main.commandLine();
-        var out = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(out));
         var all = new ArrayList<>(List.of("doctor", "--kubeconfig", env.kubeconfig.toString()));
         all.addAll(List.of(args));
-        return new Run(cli.execute(all.toArray(String[]::new)), out.toString());
+        var r = dev.nfsprov.testenv.Cli.run(all);
+        return new Run(r.exit(), r.all());
     }
 
     /** Another ganesha, serving the given protocols; returns its NFS_* variables. */

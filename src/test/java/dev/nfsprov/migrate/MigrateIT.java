@@ -2,7 +2,6 @@ package dev.nfsprov.migrate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nfsprov.cli.Main;
 import dev.nfsprov.protocol.Names;
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Kube;
@@ -13,8 +12,6 @@ import dev.nfsprov.testenv.TestEnvironment;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,13 +31,10 @@ class MigrateIT {
     private record Run(int exit, String out) {}
 
     private static Run nfsprov(TestEnvironment env, String... args) {
-        var cli = Main.commandLine();
-        var out = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(out));
         var all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--kubeconfig", env.kubeconfig.toString()));
-        return new Run(cli.execute(all.toArray(String[]::new)), out.toString());
+        var r = dev.nfsprov.testenv.Cli.run(all);
+        return new Run(r.exit(), r.all());
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.nfsprov.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nfsprov.cli.Main;
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Kube;
 import dev.nfsprov.testenv.NodeEnvironment;
@@ -13,8 +12,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
@@ -540,15 +537,11 @@ class GuideOnNodeIT {
     }
 
     private String nfsprov(String... args) {
-        var cli = Main.commandLine();
-        var out = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(out));
         var all = new ArrayList<>(List.of(args));
         all.add(1, "--kubeconfig");
         all.add(2, node.kubeconfig.toString());
-        int exit = cli.execute(all.toArray(String[]::new));
-        return out + "\nexit " + exit;
+        var r = dev.nfsprov.testenv.Cli.run(all);
+        return r.all() + "\nexit " + r.exit();
     }
 
     /** Claims and Kubeflow-shaped database Deployments in one namespace. */

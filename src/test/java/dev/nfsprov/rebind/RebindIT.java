@@ -2,7 +2,6 @@ package dev.nfsprov.rebind;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nfsprov.cli.Main;
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Commands;
 import dev.nfsprov.testenv.Kube;
@@ -142,15 +141,10 @@ class RebindIT {
     }
 
     private Run rebind(String... args) {
-        var cli = Main.commandLine();
-        var out = new StringWriter();
-        var err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
         var all = new ArrayList<>(List.of("rebind", "--kubeconfig", env.kubeconfig.toString(), "--timeout", "60s"));
         all.addAll(List.of(args));
-        int exit = cli.execute(all.toArray(String[]::new));
-        return new Run(exit, out.toString(), err.toString());
+        var r = dev.nfsprov.testenv.Cli.run(all);
+        return new Run(r.exit(), r.out(), r.err());
     }
 
     private Path backupDir(String name) {

@@ -2,7 +2,6 @@ package dev.nfsprov.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nfsprov.cli.Main;
 import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Kube;
 import dev.nfsprov.testenv.Nfs;
@@ -10,8 +9,6 @@ import dev.nfsprov.testenv.ProvisionerProcess;
 import dev.nfsprov.testenv.RealCluster;
 import dev.nfsprov.testenv.RealCluster.TestNamespace;
 import dev.nfsprov.testenv.TestEnvironment;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,10 +48,6 @@ class ArchivesIT {
     private record Run(int exit, String out) {}
 
     private Run nfsprov(String... args) {
-        var cli = Main.commandLine();
-        var out = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(out));
         var all = new ArrayList<>(List.of(args));
         all.addAll(List.of(
                 "--kubeconfig",
@@ -65,7 +58,8 @@ class ArchivesIT {
                 "127.0.0.1",
                 "--nfs-path",
                 env.nfsPath));
-        return new Run(cli.execute(all.toArray(String[]::new)), out.toString());
+        var r = dev.nfsprov.testenv.Cli.run(all);
+        return new Run(r.exit(), r.all());
     }
 
     @Test
