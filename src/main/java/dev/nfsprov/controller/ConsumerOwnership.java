@@ -176,12 +176,14 @@ final class ConsumerOwnership {
     }
 
     private void failed(PersistentVolume volume, PersistentVolumeClaim claim, String why) throws OwnershipFailure {
-        w.events()
-                .post(
-                        claim,
-                        Events.WARNING,
-                        "OwnerNotSet",
-                        "cannot give the volume's directory to its consumer: " + why);
+        // retried with backoff for as long as it takes: the claim hears of each reason once, the log of each try
+        if (said.isNew(volume.getMetadata().getUid() + "/failed", why))
+            w.events()
+                    .post(
+                            claim,
+                            Events.WARNING,
+                            "OwnerNotSet",
+                            "cannot give the volume's directory to its consumer: " + why);
         Fields.of("volume", volume.getMetadata().getName(), "reason", why)
                 .log(LOG, Level.WARNING, "owner not set; retrying with backoff");
         throw new OwnershipFailure("volume " + volume.getMetadata().getName() + ": " + why);
