@@ -9,11 +9,8 @@ import dev.nfsprov.share.DirectoryOwner;
 import dev.nfsprov.share.ShareException;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -91,13 +88,7 @@ final class ConsumerOwnership {
         List<Pod> consumers = pods.list(
                         ref.getNamespace(), p -> OwnershipRules.claims(p).contains(ref.getName()))
                 .toList();
-        PersistentVolumeClaim claim = new PersistentVolumeClaimBuilder()
-                .withNewMetadata()
-                .withNamespace(ref.getNamespace())
-                .withName(ref.getName())
-                .withUid(ref.getUid())
-                .endMetadata()
-                .build();
+        PersistentVolumeClaim claim = VolumeRecords.claimOf(volume);
         try {
             switch (OwnershipRules.decide(a, consumers, ref.getName())) {
                 case OwnershipVerdict.Nothing n -> {}
@@ -164,15 +155,8 @@ final class ConsumerOwnership {
         Fields.of("volume", name, "owner", owner.format(), "directory", now).log(LOG, Level.INFO, "owner set");
     }
 
-    /** A JSON merge patch of one annotation: no read first (the object is at hand), nothing else touched. */
     private void annotate(PersistentVolume volume, String key, String value) {
-        var patch = Map.of("metadata", Map.of("annotations", Map.of(key, value)));
-        w.client()
-                .persistentVolumes()
-                .resource(volume)
-                .patch(
-                        PatchContext.of(PatchType.JSON_MERGE),
-                        io.fabric8.kubernetes.client.utils.Serialization.asJson(patch));
+        VolumeRecords.annotate(w.client(), volume, Map.of(key, value));
     }
 
     private void failed(PersistentVolume volume, PersistentVolumeClaim claim, String why) throws OwnershipFailure {

@@ -10,11 +10,7 @@ import dev.nfsprov.share.ShareException;
 import dev.nfsprov.share.Throttle;
 import dev.nfsprov.share.Usage;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -206,29 +202,12 @@ public final class UsageScanner implements AutoCloseable {
         int before = UsageRules.level(a);
         int level = UsageRules.level(now.bytes(), capacity, settings.thresholds());
         String[] crossing = UsageRules.crossing(before, level, now.bytes(), capacity, now.files());
-        var ref = v.getSpec().getClaimRef();
         if (crossing != null) {
-            w.events()
-                    .post(
-                            new PersistentVolumeClaimBuilder()
-                                    .withNewMetadata()
-                                    .withNamespace(ref.getNamespace())
-                                    .withName(ref.getName())
-                                    .withUid(ref.getUid())
-                                    .endMetadata()
-                                    .build(),
-                            Events.WARNING,
-                            crossing[0],
-                            crossing[1]);
+            w.events().post(VolumeRecords.claimOf(v), Events.WARNING, crossing[0], crossing[1]);
         }
         if (level == before && !UsageRules.worthRecording(UsageRules.recorded(a), now)) return;
         var annotations = Map.of(UsageRules.ANN_USAGE, now.format(), UsageRules.ANN_LEVEL, String.valueOf(level));
-        w.client()
-                .persistentVolumes()
-                .resource(v)
-                .patch(
-                        PatchContext.of(PatchType.JSON_MERGE),
-                        Serialization.asJson(Map.of("metadata", Map.of("annotations", annotations))));
+        VolumeRecords.annotate(w.client(), v, annotations);
     }
 
     @Override
