@@ -4,7 +4,9 @@ import dev.nfsprov.controller.ProvisionerApp;
 import dev.nfsprov.controller.ProvisionerSettings;
 import dev.nfsprov.controller.UsageScanner;
 import dev.nfsprov.protocol.ApiErrors;
+import dev.nfsprov.provision.ShareCatalog;
 import dev.nfsprov.provision.ShareLocation;
+import dev.nfsprov.provision.ShareMount;
 import dev.nfsprov.share.DirectorySettings;
 import dev.nfsprov.share.Share;
 import dev.nfsprov.share.ShareException;
@@ -60,6 +62,13 @@ final class ControllerCommand implements Callable<Integer> {
             defaultValue = "${env:NFS_MOUNT_PATH:-/persistentvolumes}",
             description = "where the share is mounted in this process (default /persistentvolumes)")
     Path mountPath;
+
+    @Option(
+            names = "--share",
+            paramLabel = "name=NAME,server=SERVER,path=/PATH[,mount=/DIR]",
+            description = "another share to serve, chosen by a StorageClass's parameter share: NAME; mounted at"
+                    + " /shares/NAME unless mount= says (repeatable; NFS_SERVER/NFS_PATH is the share \"default\")")
+    List<String> extraShares = new java.util.ArrayList<>();
 
     @Option(
             names = "--default-mode",
@@ -165,19 +174,25 @@ final class ControllerCommand implements Callable<Integer> {
                 throw new UserError("ENABLE_LEADER_ELECTION (or --leader-election) must be true or false, not \""
                         + leaderElection + "\"");
         };
-        ShareLocation location;
+        List<ShareMount> shares = new java.util.ArrayList<>();
         DirectorySettings defaults;
         try {
-            location = new ShareLocation(nfsServer.strip(), nfsPath.strip());
+            shares.add(new ShareMount(
+                    ShareMount.DEFAULT, new ShareLocation(nfsServer.strip(), nfsPath.strip()), mountPath));
+            for (String spec : extraShares) shares.add(ShareMount.parse(spec));
+            ShareCatalog.check(shares);
             defaults = DirectorySettings.DEFAULT.with(
                     emptyToNull(defaultMode), emptyToNull(defaultUid), emptyToNull(defaultGid), "NFS_DEFAULT_*");
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
-        try {
-            new Share(mountPath).checkUsable();
-        } catch (ShareException e) {
-            throw new UserError(e.getMessage());
+        for (ShareMount share : shares) {
+            try {
+                new Share(share.mountPath()).checkUsable();
+            } catch (ShareException e) {
+                throw new UserError((share.name().equals(ShareMount.DEFAULT) ? "" : "share " + share.name() + ": ")
+                        + e.getMessage());
+            }
         }
         if (workers < 1 || workers > 256) throw new UserError("--workers must be between 1 and 256");
         KubeClients.address("--metrics-address", "HOST:PORT or :PORT", metricsAddress, "0.0.0.0", -1);
@@ -186,8 +201,7 @@ final class ControllerCommand implements Callable<Integer> {
                 + UUID.randomUUID().toString().substring(0, 8);
         return new ProvisionerSettings(
                 provisionerName,
-                location,
-                mountPath,
+                List.copyOf(shares),
                 defaults,
                 election,
                 namespace,

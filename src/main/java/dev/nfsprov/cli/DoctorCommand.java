@@ -9,8 +9,11 @@ import dev.nfsprov.doctor.VolumeAccessChecks;
 import dev.nfsprov.net.HostPort;
 import dev.nfsprov.nfsprobe.NfsProbe;
 import dev.nfsprov.protocol.ApiErrors;
+import dev.nfsprov.provision.ShareMount;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,14 +84,20 @@ final class DoctorCommand implements Callable<Integer> {
         var report = new Report();
         String server = nfsServer;
         String path = nfsPath;
+        // the shares to look at: --nfs-server/--nfs-path, else those of the (first) nfsprov Deployment, each
+        List<ShareMount> more = List.of();
         if (!"nfs".equals(only)) {
             try (var client = KubeClients.create(kubeconfig, true)) {
                 var cluster = new ClusterChecks(client, KubeClients.source(kubeconfig));
                 boolean reached = cluster.run(namespace, report);
-                if (reached && server == null && !cluster.controllers().isEmpty()) {
-                    var c = cluster.controllers().getFirst();
+                var main = reached && server == null
+                        ? cluster.mainController()
+                        : java.util.Optional.<ClusterChecks.Controller>empty();
+                if (main.isPresent()) {
+                    var c = main.get();
                     server = c.nfsServer();
                     if (path == null) path = c.nfsPath();
+                    more = c.moreShares();
                 }
                 if (reached && only == null) {
                     HostPort nfs = server == null
@@ -96,11 +105,25 @@ final class DoctorCommand implements Callable<Integer> {
                             : KubeClients.address("--nfs-server", "HOST or HOST:PORT", server, null, 2049);
                     new VolumeAccessChecks(client, nfs.host(), nfs.port(), probeTimeout)
                             .run(namespace, cluster.served(), report);
-                    new CapacityChecks(
-                                    client,
-                                    server == null ? null : new NfsProbe(nfs.host(), nfs.port(), probeTimeout),
-                                    path)
-                            .run(namespace, cluster.served(), report);
+                    var probes = new LinkedHashMap<String, CapacityChecks.Share>();
+                    if (server != null)
+                        probes.put(
+                                ShareMount.DEFAULT,
+                                new CapacityChecks.Share(new NfsProbe(nfs.host(), nfs.port(), probeTimeout), path));
+                    for (ShareMount m : more) {
+                        HostPort at = KubeClients.address(
+                                "share " + m.name(),
+                                "HOST or HOST:PORT",
+                                m.location().server(),
+                                null,
+                                2049);
+                        probes.put(
+                                m.name(),
+                                new CapacityChecks.Share(
+                                        new NfsProbe(at.host(), at.port(), probeTimeout),
+                                        m.location().exportPath()));
+                    }
+                    new CapacityChecks(client, probes).run(namespace, cluster.served(), report);
                 }
             } catch (KubernetesClientException e) {
                 report.add(Check.unknown("cluster", ApiErrors.describeAny(e)));
@@ -113,6 +136,16 @@ final class DoctorCommand implements Callable<Integer> {
             } else {
                 HostPort nfs = KubeClients.address("--nfs-server", "HOST or HOST:PORT", server, null, 2049);
                 new NfsChecks(nfs.host(), nfs.port(), portmapperPort, probeTimeout).run(path, report);
+                for (ShareMount m : more) {
+                    HostPort at = KubeClients.address(
+                            "share " + m.name(),
+                            "HOST or HOST:PORT",
+                            m.location().server(),
+                            null,
+                            2049);
+                    new NfsChecks(at.host(), at.port(), portmapperPort, probeTimeout)
+                            .run(m.location().exportPath(), report);
+                }
             }
         }
         var out = spec.commandLine().getOut();

@@ -110,10 +110,11 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
                 checkOwnedBy(existing, claim);
                 return UpdateControl.noUpdate(); // a previous attempt finished; the PV controller binds it
             }
+            var share = w.shares().forClass(storageClass.getParameters());
             long request = Quantities.bytes(
                     claim.getSpec().getResources().getRequests().get("storage"));
             String noRoom = w.provisioned()
-                    .grant(storageClass.getParameters(), volumeName, request, request, w.shareWork(), w.volumes());
+                    .grant(storageClass.getParameters(), volumeName, request, request, share, w.work(share));
             if (noRoom != null) return waitForSpace(claim, className, noRoom);
             w.events()
                     .post(
@@ -127,10 +128,10 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
                     claim.getMetadata().getLabels(),
                     claim.getMetadata().getAnnotations(),
                     volumeName);
-            var volume = w.shareWork()
+            var volume = w.work(share)
                     .step(
                             "creating the directory of " + key(claim),
-                            () -> w.volumes().provision(facts, storageClass.getParameters()));
+                            () -> share.volumes().provision(facts, storageClass.getParameters()));
             if (volume.ownerRefused()) {
                 w.events()
                         .post(
@@ -251,7 +252,7 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
                 .withMountOptions(storageClass.getMountOptions())
                 .withVolumeMode("Filesystem")
                 .withNewNfs()
-                .withServer(w.volumes().location().server())
+                .withServer(volume.nfsServer())
                 .withPath(volume.nfsPath())
                 .withReadOnly(false)
                 .endNfs()

@@ -126,10 +126,11 @@ final class ConsumerOwnership {
         var nfs = volume.getSpec().getNfs();
         if (nfs == null) throw new ShareException("the volume has no spec.nfs");
         String name = volume.getMetadata().getName();
-        var given = w.shareWork()
+        var share = w.shareOf(volume);
+        var given = w.work(share)
                 .step(
                         "giving the directory of " + name + " to " + owner.describe(),
-                        () -> w.volumes().giveTo(nfs.getServer(), nfs.getPath(), owner));
+                        () -> share.volumes().giveTo(nfs.getServer(), nfs.getPath(), owner));
         String now = given.now().describe() + (given.ownerSet() ? "" : " (the share refused the owner)");
         appliedHere.put(volume.getMetadata().getUid(), now);
         annotate(volume, Names.ANN_OWNER_APPLIED, now);

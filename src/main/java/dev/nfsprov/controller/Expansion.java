@@ -58,8 +58,9 @@ final class Expansion {
             long to = Quantities.bytes(wanted);
             long from = Quantities.bytes(volume.getSpec().getCapacity().get("storage"));
             if (to > from) {
-                String refusal = w.provisioned()
-                        .grant(storageClass.getParameters(), name, to - from, to, w.shareWork(), w.volumes());
+                var share = w.shareOf(volume);
+                String refusal =
+                        w.provisioned().grant(storageClass.getParameters(), name, to - from, to, share, w.work(share));
                 if (refusal != null) {
                     if (refused.isNew(claim.getMetadata().getUid(), "capacity"))
                         w.events()

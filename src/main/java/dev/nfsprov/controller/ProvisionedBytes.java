@@ -2,7 +2,7 @@ package dev.nfsprov.controller;
 
 import dev.nfsprov.protocol.Quantities;
 import dev.nfsprov.provision.Capacity;
-import dev.nfsprov.provision.VolumeService;
+import dev.nfsprov.provision.ShareCatalog;
 import dev.nfsprov.provision.VolumeService.RejectedException;
 import dev.nfsprov.share.ShareException;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
@@ -18,8 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ProvisionedBytes {
 
-    /** Bytes granted to a volume that the cache will show with at least {@code capacity}. */
-    private record Grant(long bytes, long capacity) {}
+    /** Bytes granted to a volume on a share that the cache will show with at least {@code capacity}. */
+    private record Grant(String share, long bytes, long capacity) {}
 
     private volatile IndexerResourceCache<PersistentVolume> volumes;
     private final Map<String, Grant> granted = new ConcurrentHashMap<>();
@@ -28,16 +28,31 @@ final class ProvisionedBytes {
         this.volumes = volumes;
     }
 
-    /** Our volumes' capacities (the cache keeps only identity and nfs source of others) and pending grants. */
-    long total() {
+    /**
+     * Our volumes' capacities on one share (the cache keeps only identity and nfs source of others) and pending
+     * grants there.
+     */
+    long total(ShareCatalog.Entry share) {
         var cache = volumes;
         if (cache == null) throw new IllegalStateException("the volume cache is not ready");
         granted.entrySet()
                 .removeIf(e -> cache.get(new ResourceID(e.getKey()))
                         .map(v -> capacity(v) >= e.getValue().capacity())
                         .orElse(false));
-        long sum = cache.list().mapToLong(ProvisionedBytes::capacity).sum();
-        return sum + granted.values().stream().mapToLong(Grant::bytes).sum();
+        var location = share.volumes().location();
+        long sum = cache.list()
+                .filter(v -> v.getSpec() != null && v.getSpec().getNfs() != null)
+                .filter(v -> location.directoryOf(
+                                v.getSpec().getNfs().getServer(),
+                                v.getSpec().getNfs().getPath())
+                        .isPresent())
+                .mapToLong(ProvisionedBytes::capacity)
+                .sum();
+        return sum
+                + granted.values().stream()
+                        .filter(g -> g.share().equals(share.name()))
+                        .mapToLong(Grant::bytes)
+                        .sum();
     }
 
     /** This provisioner's volumes, as the cache holds them (others are kept as stubs without a capacity). */
@@ -77,14 +92,14 @@ final class ProvisionedBytes {
             String volume,
             long bytes,
             long capacity,
-            ShareWork shareWork,
-            VolumeService volumes)
+            ShareCatalog.Entry share,
+            ShareWork shareWork)
             throws RejectedException, ShareException {
         if (Capacity.policy(classParameters) == Capacity.Policy.NONE) return null;
-        long[] space =
-                shareWork.step("measuring the share", () -> volumes.share().space());
-        String refusal = Capacity.refusal(classParameters, bytes, new Capacity.Space(space[0], space[1], total()));
-        if (refusal == null) granted.put(volume, new Grant(bytes, capacity));
+        long[] space = shareWork.step(
+                "measuring the share", () -> share.volumes().share().space());
+        String refusal = Capacity.refusal(classParameters, bytes, new Capacity.Space(space[0], space[1], total(share)));
+        if (refusal == null) granted.put(volume, new Grant(share.name(), bytes, capacity));
         return refusal;
     }
 

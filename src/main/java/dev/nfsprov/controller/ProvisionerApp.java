@@ -2,6 +2,8 @@ package dev.nfsprov.controller;
 
 import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.protocol.Names;
+import dev.nfsprov.provision.ShareCatalog;
+import dev.nfsprov.provision.ShareMount;
 import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.share.Share;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -32,7 +34,7 @@ public final class ProvisionerApp implements AutoCloseable {
     private SharedIndexInformer<StorageClass> storageClassInformer;
     private Operator operator;
     private Events events;
-    private ShareWork shareWork;
+    private final java.util.Map<String, ShareWork> works = new java.util.LinkedHashMap<>();
     private ProbeServer probes;
     private UsageScanner usage;
     private volatile boolean closing;
@@ -43,8 +45,15 @@ public final class ProvisionerApp implements AutoCloseable {
     }
 
     public void start() throws IOException {
-        var volumes =
-                new VolumeService(new Share(settings.mountPath()), settings.share(), settings.directoryDefaults());
+        var entries = new java.util.ArrayList<ShareCatalog.Entry>();
+        for (ShareMount m : settings.shares()) {
+            entries.add(new ShareCatalog.Entry(
+                    m, new VolumeService(new Share(m.mountPath()), m.location(), settings.directoryDefaults())));
+            var work = new ShareWork(m.mountPath());
+            works.put(m.name(), work);
+            work.startWatching();
+        }
+        var shares = new ShareCatalog(entries);
         var metrics = new ProvisionMetrics(registry);
         events = new Events(client, "nfsprov/" + settings.provisionerName(), settings.identity());
         storageClassInformer = client.storage().v1().storageClasses().runnableInformer(0);
@@ -73,16 +82,14 @@ public final class ProvisionerApp implements AutoCloseable {
                         false));
             }
         });
-        shareWork = new ShareWork(settings.mountPath());
-        shareWork.startWatching();
         var wiring = new Wiring(
                 settings.provisionerName(),
-                volumes,
+                shares,
+                java.util.Map.copyOf(works),
                 classes,
                 client,
                 events,
                 metrics,
-                shareWork,
                 new ProvisionedBytes());
         usage = new UsageScanner(wiring, new UsageMetrics(registry), settings.usage());
         var claims = new ClaimReconciler(wiring);
@@ -111,18 +118,31 @@ public final class ProvisionerApp implements AutoCloseable {
                 registry,
                 () -> {
                     var info = operator.getRuntimeInfo();
-                    return info.isStarted() && info.allEventSourcesAreHealthy() && shareWork.problem() == null;
+                    return info.isStarted()
+                            && info.allEventSourcesAreHealthy()
+                            && works.values().stream().allMatch(wk -> wk.problem() == null);
                 },
-                shareWork::identityProblem);
+                () -> problems(ShareWork::identityProblem));
         operator.start();
         if (!settings.leaderElection()) usage.start();
-        LOG.info(() -> "nfsprov controller started: provisioner " + settings.provisionerName() + ", share "
-                + settings.share().server() + ":" + settings.share().exportPath() + " mounted at "
-                + settings.mountPath()
+        LOG.info(() -> "nfsprov controller started: provisioner " + settings.provisionerName() + ", "
+                + settings.shares().stream()
+                        .map(m -> "share " + m.name() + " " + m.where() + " mounted at " + m.mountPath())
+                        .collect(java.util.stream.Collectors.joining(", "))
                 + (settings.leaderElection()
                         ? ", leader election on Lease " + settings.leaseNamespace() + "/"
                                 + Names.leaseName(settings.provisionerName())
                         : ""));
+    }
+
+    /** Each share's problem of one kind, named when there are several; null when none has one. */
+    private String problems(java.util.function.Function<ShareWork, String> problem) {
+        var out = new java.util.ArrayList<String>();
+        works.forEach((name, work) -> {
+            String p = problem.apply(work);
+            if (p != null) out.add(works.size() == 1 ? p : "share " + name + ": " + p);
+        });
+        return out.isEmpty() ? null : String.join("; ", out);
     }
 
     /** Work only the leader does besides reconciling: measuring the volumes. */
@@ -156,7 +176,7 @@ public final class ProvisionerApp implements AutoCloseable {
         if (operator != null) operator.stop();
         if (storageClassInformer != null) storageClassInformer.stop();
         if (events != null) events.close();
-        if (shareWork != null) shareWork.close();
+        works.values().forEach(ShareWork::close);
         if (usage != null) usage.close();
         if (probes != null) probes.close();
         if (operator != null && settings.leaderElection()) releaseLease();

@@ -1,14 +1,13 @@
 package dev.nfsprov.controller;
 
-import dev.nfsprov.provision.ShareLocation;
+import dev.nfsprov.provision.ShareMount;
 import dev.nfsprov.share.DirectorySettings;
-import java.nio.file.Path;
+import java.util.List;
 
 /** The controller's configuration, already validated by the command line. */
 public record ProvisionerSettings(
         String provisionerName,
-        ShareLocation share,
-        Path mountPath,
+        List<ShareMount> shares,
         DirectorySettings directoryDefaults,
         boolean leaderElection,
         String leaseNamespace,

@@ -4,6 +4,7 @@ import dev.nfsprov.logging.Fields;
 import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.protocol.Quantities;
 import dev.nfsprov.protocol.UsageRules;
+import dev.nfsprov.provision.ShareCatalog;
 import dev.nfsprov.reclaim.Archives;
 import dev.nfsprov.reclaim.Retention;
 import dev.nfsprov.share.ShareException;
@@ -92,21 +93,27 @@ public final class UsageScanner implements AutoCloseable {
                 metrics.forget(e.getValue());
                 return true;
             });
-            retention(shared);
-            long[] space = w.volumes().share().space();
-            var location = w.volumes().location();
-            metrics.share(
-                    location.server() + ":" + location.exportPath(),
-                    space[0],
-                    space[1],
-                    w.provisioned().total());
+            for (var share : w.shares().all()) {
+                try { // a share that fails does not keep the others from their retention and figures
+                    retention(share, shared);
+                    long[] space = share.volumes().share().space();
+                    metrics.share(
+                            share.mount().where(),
+                            space[0],
+                            space[1],
+                            w.provisioned().total(share));
+                } catch (ShareException | RuntimeException e) {
+                    LOG.warning("share " + share.name() + ": retention and share figures not done this pass: "
+                            + ApiErrors.describeAny(e));
+                }
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             metrics.pass(seconds);
             Fields.of("volumes", String.valueOf(volumes.size()), "seconds", "%.1f".formatted(seconds))
                     .log(LOG, Level.FINE, "usage scan done");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException | ShareException | RuntimeException e) {
+        } catch (ExecutionException | RuntimeException e) {
             LOG.warning("usage scan pass failed (the next one tries again): " + ApiErrors.describeAny(e));
         }
     }
@@ -116,16 +123,16 @@ public final class UsageScanner implements AutoCloseable {
      * first, each with a log line and a metric. Only archives whose record names the class: others are the
      * administrator's.
      */
-    private void retention(Throttle throttle) throws ShareException, InterruptedException {
-        var location = w.volumes().location();
+    private void retention(ShareCatalog.Entry share, Throttle throttle) throws ShareException, InterruptedException {
+        var location = share.volumes().location();
         var classes = w.storageClasses().list().stream()
                 .filter(c -> w.provisionerName().equals(c.getProvisioner()))
                 .filter(c -> c.getParameters() != null
                         && (c.getParameters().containsKey(Retention.PARAM_RETENTION)
                                 || c.getParameters().containsKey(Retention.PARAM_MAX_BYTES)))
                 .toList();
-        var found = Archives.find(w.volumes().share(), w.provisioned().directories(location), ARCHIVE_DEPTH);
-        metrics.archives(location.server() + ":" + location.exportPath(), found.size());
+        var found = Archives.find(share.volumes().share(), w.provisioned().directories(location), ARCHIVE_DEPTH);
+        metrics.archives(share.mount().where(), found.size());
         for (var c : classes) {
             String name = c.getMetadata().getName();
             boolean bySize = c.getParameters().containsKey(Retention.PARAM_MAX_BYTES);
@@ -134,7 +141,12 @@ public final class UsageScanner implements AutoCloseable {
                 if (a.record() == null || !name.equals(a.record().storageClass())) continue;
                 held.add(new Retention.Held(
                         a,
-                        bySize ? w.volumes().share().usage(a.path(), throttle).bytes() : -1));
+                        bySize
+                                ? share.volumes()
+                                        .share()
+                                        .usage(a.path(), throttle)
+                                        .bytes()
+                                : -1));
             }
             List<Retention.Expired> expired;
             try {
@@ -145,7 +157,7 @@ public final class UsageScanner implements AutoCloseable {
                 continue;
             }
             for (var e : expired) {
-                w.volumes().deleteArchive(e.archive().path());
+                share.volumes().deleteArchive(e.archive().path());
                 metrics.archiveDeleted(name);
                 Fields.of("archive", e.archive().path().toString(), "storageClass", name, "reason", e.reason())
                         .log(LOG, Level.INFO, "archive deleted");
@@ -161,10 +173,11 @@ public final class UsageScanner implements AutoCloseable {
         var nfs = v.getSpec().getNfs();
         String name = v.getMetadata().getName();
         if (ref == null || nfs == null || v.getMetadata().getDeletionTimestamp() != null) return null;
-        var directory = w.volumes().location().directoryOf(nfs.getServer(), nfs.getPath());
-        if (directory.isEmpty()) return null;
+        var share = w.shares().forVolume(nfs.getServer(), nfs.getPath());
+        if (share.isEmpty()) return null;
+        var directory = share.get().volumes().location().directoryOf(nfs.getServer(), nfs.getPath());
         try {
-            Usage usage = w.volumes().share().usage(directory.get(), throttle);
+            Usage usage = share.get().volumes().share().usage(directory.orElseThrow(), throttle);
             long capacity = Quantities.bytes(v.getSpec().getCapacity().get("storage"));
             var labels = List.of(
                     ref.getNamespace(),

@@ -121,9 +121,11 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
         try {
             var nfs = volume.getSpec().getNfs();
             if (nfs == null) throw new ShareException("volume has no spec.nfs; leaving it alone");
-            var done = w.shareWork().reclaim(volume.getMetadata().getUid(), () -> {
+            var share = w.shareOf(volume);
+            var done = w.work(share).reclaim(volume.getMetadata().getUid(), () -> {
                 long start = System.nanoTime();
-                return new Timed(w.volumes().reclaim(nfs.getServer(), nfs.getPath(), action, record(volume)), start);
+                return new Timed(
+                        share.volumes().reclaim(nfs.getServer(), nfs.getPath(), action, record(volume)), start);
             });
             if (done.isEmpty()) return DeleteControl.noFinalizerRemoval().rescheduleAfter(RECLAIM_POLL);
             Reclaimer.Outcome outcome = done.get().outcome();

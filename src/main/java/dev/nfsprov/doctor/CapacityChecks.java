@@ -5,11 +5,14 @@ import dev.nfsprov.oncrpc.RpcException;
 import dev.nfsprov.protocol.Quantities;
 import dev.nfsprov.protocol.UsageRules;
 import dev.nfsprov.provision.Capacity;
+import dev.nfsprov.provision.ShareCatalog;
+import dev.nfsprov.provision.ShareMount;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -18,33 +21,46 @@ import java.util.Optional;
  */
 public final class CapacityChecks {
 
-    private final KubernetesClient client;
-    private final NfsProbe probe;
-    private final String path;
+    /** A share as doctor reaches it: its server's probe and exported path. */
+    public record Share(NfsProbe probe, String path) {}
 
-    /** probe and path: the share doctor checks (null when it checks none: then the free space is not said). */
-    public CapacityChecks(KubernetesClient client, NfsProbe probe, String path) {
+    private final KubernetesClient client;
+    private final Map<String, Share> shares;
+
+    /** The shares by name ("default" first); a class's free space is its share's (not said when unknown). */
+    public CapacityChecks(KubernetesClient client, Map<String, Share> shares) {
         this.client = client;
-        this.probe = probe;
-        this.path = path;
+        this.shares = shares;
+    }
+
+    private record Space(Optional<long[]> space, String problem) {}
+
+    private Space space(StorageClass c, Map<String, Space> seen) {
+        String name = c.getParameters() == null ? null : c.getParameters().get(ShareCatalog.PARAM_SHARE);
+        String key = name == null || name.isBlank() ? ShareMount.DEFAULT : name.strip();
+        Share share = shares.get(key);
+        if (share == null || share.path() == null)
+            return new Space(Optional.empty(), shares.isEmpty() ? null : "share " + key + " is not one doctor knows");
+        return seen.computeIfAbsent(key, k -> {
+            try {
+                return new Space(share.probe().space(share.path()), null);
+            } catch (RpcException e) {
+                return new Space(Optional.empty(), e.getMessage());
+            }
+        });
     }
 
     public void run(String namespace, List<StorageClass> classes, Report report) {
         if (classes.isEmpty()) return;
         var volumes = client.persistentVolumes().list().getItems();
-        Optional<long[]> space = Optional.empty();
-        String spaceProblem = null;
-        if (probe != null && path != null) {
-            try {
-                space = probe.space(path);
-            } catch (RpcException e) {
-                spaceProblem = e.getMessage();
-            }
-        }
+        var measured = new java.util.HashMap<String, Space>();
         for (StorageClass c : classes.stream()
                 .sorted(Comparator.comparing(x -> x.getMetadata().getName()))
                 .toList()) {
             String name = c.getMetadata().getName();
+            var at = space(c, measured);
+            Optional<long[]> space = at.space();
+            String spaceProblem = at.problem();
             var of = volumes.stream()
                     .filter(v -> name.equals(v.getSpec().getStorageClassName())
                             && v.getSpec().getNfs() != null)

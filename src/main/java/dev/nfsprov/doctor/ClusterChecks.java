@@ -36,7 +36,8 @@ public final class ClusterChecks {
             String nfsServer,
             String nfsPath,
             boolean ready,
-            Map<String, String> selector) {}
+            Map<String, String> selector,
+            List<dev.nfsprov.provision.ShareMount> moreShares) {}
 
     /**
      * (group, resource, verb) the controller needs cluster-wide: the chart's ClusterRole, which ChartIT holds it to.
@@ -65,6 +66,19 @@ public final class ClusterChecks {
     public ClusterChecks(KubernetesClient client, String configSource) {
         this.client = client;
         this.configSource = configSource;
+    }
+
+    /** The controller whose shares doctor looks at: the first one whose Lease is held now, else the first. */
+    public Optional<Controller> mainController() {
+        if (controllers.size() <= 1) return controllers.stream().findFirst();
+        var leases = leases();
+        return controllers.stream()
+                .filter(c -> {
+                    Lease l = leases.get(Names.leaseName(c.provisioner()));
+                    return l != null && fresh(l);
+                })
+                .findFirst()
+                .or(() -> controllers.stream().findFirst());
     }
 
     public List<Controller> controllers() {
@@ -148,13 +162,32 @@ public final class ClusterChecks {
                                 env.get("NFS_SERVER"),
                                 env.get("NFS_PATH"),
                                 ready,
-                                d.getSpec().getSelector().getMatchLabels()));
+                                d.getSpec().getSelector().getMatchLabels(),
+                                moreShares(c.getArgs())));
                     }
                 }
             }
         } catch (KubernetesClientException e) {
             report.add(Check.unknown("nfsprov Deployments", "cannot list Deployments: " + describe(e)));
         }
+    }
+
+    /** The shares a controller serves besides NFS_SERVER/NFS_PATH: its --share arguments (chart value shares). */
+    public static List<dev.nfsprov.provision.ShareMount> moreShares(List<String> args) {
+        var out = new java.util.ArrayList<dev.nfsprov.provision.ShareMount>();
+        if (args == null) return out;
+        for (int i = 0; i < args.size(); i++) {
+            String spec = args.get(i).startsWith("--share=")
+                    ? args.get(i).substring("--share=".length())
+                    : args.get(i).equals("--share") && i + 1 < args.size() ? args.get(++i) : null;
+            if (spec == null) continue;
+            try {
+                out.add(dev.nfsprov.provision.ShareMount.parse(spec));
+            } catch (IllegalArgumentException e) {
+                // the controller refuses to start with it, and its Pod's state says so
+            }
+        }
+        return out;
     }
 
     private Map<String, Lease> leases() {
@@ -254,6 +287,17 @@ public final class ClusterChecks {
             } catch (VolumeService.RejectedException e) {
                 problems.add(e.getMessage());
             }
+            String share = p.get(dev.nfsprov.provision.ShareCatalog.PARAM_SHARE);
+            controllers.stream()
+                    .filter(k -> k.provisioner().equals(c.getProvisioner()))
+                    .findFirst()
+                    .filter(k -> share != null
+                            && !share.strip().equals(dev.nfsprov.provision.ShareMount.DEFAULT)
+                            && k.moreShares().stream().noneMatch(m -> m.name().equals(share.strip())))
+                    .ifPresent(k -> problems.add("share \"" + share + "\" is not one controller " + k.namespace()
+                            + "/" + k.name() + " serves (default"
+                            + k.moreShares().stream().map(m -> ", " + m.name()).reduce("", String::concat)
+                            + "): add it to the chart's shares list"));
             if (!problems.isEmpty()) {
                 report.add(Check.problem(
                         title,

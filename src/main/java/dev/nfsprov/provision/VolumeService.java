@@ -47,7 +47,8 @@ public final class VolumeService {
     public static final String ANN_GID = "k8s-sigs.io/nfs-directory-gid";
 
     /** A volume made on the share: where it is and what to do with it when its claim goes. */
-    public record Volume(String nfsPath, OnDelete onDelete, boolean consumerOwned, boolean ownerRefused) {}
+    public record Volume(
+            String nfsServer, String nfsPath, OnDelete onDelete, boolean consumerOwned, boolean ownerRefused) {}
 
     /** Something wrong with the claim or its class: said once to the claim's owner, retried when either changes. */
     public static final class RejectedException extends Exception {
@@ -94,6 +95,7 @@ public final class VolumeService {
             PARAM_DIRECTORY_ID_RANGE,
             PARAM_NESTED_VALUES,
             PARAM_OWNERSHIP,
+            ShareCatalog.PARAM_SHARE,
             Capacity.PARAM_POLICY,
             Capacity.PARAM_OVERCOMMIT,
             dev.nfsprov.reclaim.Retention.PARAM_RETENTION,
@@ -258,7 +260,7 @@ public final class VolumeService {
         } catch (VolumeConflictException e) {
             throw new RejectedException(e.getMessage());
         }
-        return new Volume(location.nfsPath(directory), onDelete, consumer, made.ownerRefused());
+        return new Volume(location.server(), location.nfsPath(directory), onDelete, consumer, made.ownerRefused());
     }
 
     /**

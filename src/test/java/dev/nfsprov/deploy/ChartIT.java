@@ -158,6 +158,74 @@ class ChartIT {
     }
 
     @Test
+    void severalSharesAreMountedPassedToTheControllerAndGivenTheirClasses(TestNamespace ns) {
+        var values = new java.util.ArrayList<>(Chart.GUIDE_VALUES);
+        values.addAll(List.of(
+                "--set", "shares[0].name=fast",
+                "--set", "shares[0].server=10.1.1.2",
+                "--set", "shares[0].path=/export/fast",
+                "--set", "shares[0].storageClass.name=nfs-fast",
+                "--set", "shares[1].name=cold",
+                "--set", "shares[1].server=nas.example",
+                "--set", "shares[1].path=/cold",
+                "--set", "shares[1].mountOptions={nfsvers=4.1}"));
+        String yaml = Chart.template("two", ns.name(), values);
+        var objects = objects(ns.env(), yaml);
+        var deployment = objects.stream()
+                .filter(io.fabric8.kubernetes.api.model.apps.Deployment.class::isInstance)
+                .map(io.fabric8.kubernetes.api.model.apps.Deployment.class::cast)
+                .findFirst()
+                .orElseThrow();
+        var pod = deployment.getSpec().getTemplate().getSpec();
+        var args = pod.getContainers().getFirst().getArgs();
+        // what the controller is given is what it parses, and what doctor reads back from the Deployment
+        var shares = dev.nfsprov.doctor.ClusterChecks.moreShares(args);
+        assertThat(shares)
+                .extracting(m -> m.name() + " " + m.where() + " " + m.mountPath())
+                .containsExactly("fast 10.1.1.2:/export/fast /shares/fast", "cold nas.example:/cold /shares/cold");
+        assertThat(pod.getContainers().getFirst().getVolumeMounts())
+                .extracting(m -> m.getName() + " " + m.getMountPath())
+                .contains("share-fast /shares/fast", "share-cold /shares/cold");
+        var volumes = pod.getVolumes().stream().collect(java.util.stream.Collectors.toMap(v -> v.getName(), v -> v));
+        assertThat(volumes.get("share-fast").getNfs().getServer()).isEqualTo("10.1.1.2");
+        assertThat(volumes.get("share-cold").getPersistentVolumeClaim().getClaimName())
+                .isEqualTo("pvc-two-nfsprov-cold");
+        var classes = objects.stream()
+                .filter(StorageClass.class::isInstance)
+                .map(StorageClass.class::cast)
+                .collect(java.util.stream.Collectors.toMap(c -> c.getMetadata().getName(), c -> c));
+        assertThat(classes).containsOnlyKeys("nfs", "nfs-fast");
+        assertThat(classes.get("nfs-fast").getParameters()).containsEntry("share", "fast");
+        assertThat(classes.get("nfs-fast").getProvisioner())
+                .isEqualTo(classes.get("nfs").getProvisioner());
+        assertThat(classes.get("nfs-fast").getMetadata().getAnnotations())
+                .as("one default class")
+                .isNullOrEmpty();
+        var dryRun = Chart.kubectl(ns.env(), yaml, "apply", "--dry-run=server", "-n", ns.name(), "-f", "-");
+        assertThat(dryRun.exitCode()).as(dryRun.stderr()).isZero();
+
+        var reserved = dev.nfsprov.testenv.Commands.run(
+                java.util.Map.of(),
+                List.of(
+                        TestEnvironment.tool("helm").toString(),
+                        "template",
+                        "x",
+                        Chart.CHART.toString(),
+                        "--kube-version",
+                        Chart.KUBE_VERSION,
+                        "--set",
+                        "nfs.server=a",
+                        "--set",
+                        "shares[0].name=default",
+                        "--set",
+                        "shares[0].server=b",
+                        "--set",
+                        "shares[0].path=/x"));
+        assertThat(reserved.exitCode()).isNotZero();
+        assertThat(reserved.stderr()).contains("shares/0/name");
+    }
+
+    @Test
     void missingServerFailsWithWhatToSet() {
         var r = dev.nfsprov.testenv.Commands.run(
                 java.util.Map.of(),

@@ -31,7 +31,7 @@ class VolumeServiceTest {
                 .isInstanceOf(VolumeService.RejectedException.class)
                 .hasMessage(
                         "StorageClass parameter \"archiveOnDelet\" is not one nfsprov knows (pathPattern, onDelete, "
-                                + "archiveOnDelete, existingDirectory, directoryAnnotations, directoryIdRange, nestedValues, ownership, capacityPolicy, overcommit, archiveRetention, archiveMaxBytes)");
+                                + "archiveOnDelete, existingDirectory, directoryAnnotations, directoryIdRange, nestedValues, ownership, share, capacityPolicy, overcommit, archiveRetention, archiveMaxBytes)");
         assertThat(root).isEmptyDirectory();
     }
 

@@ -1,0 +1,196 @@
+package dev.nfsprov.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.nfsprov.testenv.Await;
+import dev.nfsprov.testenv.Commands;
+import dev.nfsprov.testenv.Kube;
+import dev.nfsprov.testenv.Nfs;
+import dev.nfsprov.testenv.ProvisionerProcess;
+import dev.nfsprov.testenv.RealCluster;
+import dev.nfsprov.testenv.RealCluster.TestNamespace;
+import dev.nfsprov.testenv.TestEnvironment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * One controller, two shares on two NFS servers (the test environment's ganesha on 127.0.0.1 and a second one on
+ * 127.0.0.2): each class's claims land on their own share, are read and written there over NFS, and are archived
+ * there; a class naming a share nobody serves gets a clear ProvisioningFailed.
+ */
+@ExtendWith(RealCluster.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SharesIT {
+
+    static final String SECOND = "127.0.0.2";
+
+    private TestEnvironment env;
+    private String ns;
+    private Kube kube;
+    private ProvisionerProcess provisioner;
+    private Map<String, String> secondEnv;
+    private Path secondExport;
+    private Nfs secondNfs;
+    private int secondPort;
+
+    @BeforeAll
+    void start(TestNamespace namespace) {
+        env = namespace.env();
+        ns = namespace.name();
+        kube = new Kube(env.client, ns);
+        secondEnv = new HashMap<>(
+                Map.of("NFSPROV_NFS_DIR", env.stateDir.resolve("nfs-second").toString(), "NFSPROV_NFS_BIND", SECOND));
+        String up = Commands.runOrFail(
+                secondEnv,
+                List.of(TestEnvironment.REPO.resolve("scripts/dev-nfs").toString(), "up"),
+                "a second ganesha on " + SECOND + " did not start");
+        var printed = new HashMap<String, String>();
+        for (String line : up.split("\n"))
+            if (line.contains("="))
+                printed.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+        secondExport = Path.of(printed.get("NFS_EXPORT_DIR"));
+        secondPort = Integer.parseInt(printed.get("NFS_PORT"));
+        secondNfs = new Nfs(SECOND, secondPort);
+        String name = "nfsprov.dev/" + ns;
+        provisioner = ProvisionerProcess.start(
+                env,
+                name,
+                true,
+                Map.of(),
+                "--share",
+                "name=second,server=" + SECOND + ",path=" + printed.get("NFS_PATH") + ",mount=" + secondExport,
+                "--usage-scan-interval",
+                "2s");
+        kube.storageClass(ns + "-first", name, Map.of("pathPattern", ns + "/${.PVC.name}"), "Delete", "Immediate");
+        kube.storageClass(
+                ns + "-second",
+                name,
+                Map.of("share", "second", "pathPattern", ns + "/${.PVC.name}"),
+                "Delete",
+                "Immediate");
+        kube.storageClass(ns + "-nowhere", name, Map.of("share", "third"), "Delete", "Immediate");
+    }
+
+    @AfterAll
+    void stop() {
+        if (provisioner != null) provisioner.close();
+        Commands.run(
+                secondEnv,
+                List.of(TestEnvironment.REPO.resolve("scripts/dev-nfs").toString(), "down"));
+    }
+
+    @Test
+    void eachClassesClaimsLandOnItsOwnShareAndAreArchivedThere() {
+        kube.create(kube.claimBuilder("db", ns + "-first"));
+        kube.create(kube.claimBuilder("db2", ns + "-second"));
+        var first = kube.volume(kube.awaitBound("db").getSpec().getVolumeName());
+        var second = kube.volume(kube.awaitBound("db2").getSpec().getVolumeName());
+
+        assertThat(first.getSpec().getNfs().getServer()).isEqualTo("127.0.0.1");
+        assertThat(first.getSpec().getNfs().getPath()).isEqualTo(env.nfsPath + "/" + ns + "/db");
+        assertThat(second.getSpec().getNfs().getServer()).isEqualTo(SECOND);
+        assertThat(second.getSpec().getNfs().getPath()).isEqualTo("/nfsprov/" + ns + "/db2");
+        assertThat(env.exportDir.resolve(ns + "/db")).isDirectory();
+        assertThat(env.exportDir.resolve(ns + "/db2")).doesNotExist();
+        assertThat(secondExport.resolve(ns + "/db2")).isDirectory();
+        assertThat(secondExport.resolve(ns + "/db")).doesNotExist();
+
+        // written and read by an NFS client of the second server, as a Pod's mount of the PV would
+        secondNfs.write(second.getSpec().getNfs().getPath() + "/hello.txt", "on the second share\n");
+        assertThat(secondExport.resolve(ns + "/db2/hello.txt")).hasContent("on the second share");
+
+        // the usage scan measures each volume on its own share, and each share has its figures
+        Await.until("share figures for both shares on /metrics", Duration.ofSeconds(60), () -> {
+            String metrics = provisioner.get("/metrics").body();
+            return metrics.contains("nfsprov_share_size_bytes{share=\"127.0.0.1:" + env.nfsPath + "\"}")
+                    && metrics.contains("nfsprov_share_size_bytes{share=\"" + SECOND + ":/nfsprov\"}")
+                    && metrics.contains("nfsprov_volume_files{namespace=\"" + ns + "\",persistentvolume=\""
+                            + second.getMetadata().getName() + "\",persistentvolumeclaim=\"db2\"");
+        });
+
+        kube.deleteClaim("db2");
+        kube.awaitVolumeGone(second.getMetadata().getName());
+        assertThat(secondExport.resolve(ns + "/archived-db2")).isDirectory();
+        assertThat(secondExport.resolve(ns + "/archived-db2/hello.txt")).hasContent("on the second share");
+        assertThat(env.exportDir.resolve(ns + "/archived-db2")).doesNotExist();
+    }
+
+    @Test
+    void aClassNamingAShareNobodyServesIsToldWhichOnesExist() {
+        kube.create(kube.claimBuilder("lost", ns + "-nowhere"));
+        kube.awaitEvent(
+                "lost",
+                "ProvisioningFailed",
+                "StorageClass parameter share=\"third\" names no share this controller serves (default, second)");
+        assertThat(kube.claim("lost").getStatus().getPhase()).isEqualTo("Pending");
+        try (var files = Files.list(secondExport)) {
+            assertThat(files.map(p -> p.getFileName().toString())).doesNotContain("lost");
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void doctorLooksAtEveryShareOfTheControllersDeployment() {
+        // The controller's Deployment as the chart writes it (no kubelet here runs it; the process above works);
+        // ports are given because the test servers do not listen on 2049.
+        var labels = Map.of("app.kubernetes.io/name", "nfsprov", "app.kubernetes.io/instance", ns);
+        env.client
+                .apps()
+                .deployments()
+                .inNamespace(ns)
+                .resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+                        .withNewMetadata()
+                        .withName("nfsprov")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNewSelector()
+                        .withMatchLabels(labels)
+                        .endSelector()
+                        .withNewTemplate()
+                        .withNewMetadata()
+                        .withLabels(labels)
+                        .endMetadata()
+                        .withNewSpec()
+                        .addNewContainer()
+                        .withName("nfsprov")
+                        .withImage("nfsprov:0.1.0")
+                        .withArgs(
+                                "controller",
+                                "--share=name=second,server=" + SECOND + ":" + secondPort + ",path=/nfsprov")
+                        .addNewEnv()
+                        .withName("PROVISIONER_NAME")
+                        .withValue("nfsprov.dev/" + ns)
+                        .endEnv()
+                        .addNewEnv()
+                        .withName("NFS_SERVER")
+                        .withValue("127.0.0.1:" + env.nfsPort)
+                        .endEnv()
+                        .addNewEnv()
+                        .withName("NFS_PATH")
+                        .withValue(env.nfsPath)
+                        .endEnv()
+                        .endContainer()
+                        .endSpec()
+                        .endTemplate()
+                        .endSpec()
+                        .build())
+                .create();
+        var r = dev.nfsprov.testenv.Cli.run(List.of("doctor", "-n", ns, "--kubeconfig", env.kubeconfig.toString()));
+        assertThat(r.all())
+                .contains("✓ NFS server 127.0.0.1:" + env.nfsPort + " reachable")
+                .contains("✓ NFS server " + SECOND + ":" + secondPort + " reachable")
+                .containsPattern("capacity of " + ns + "-second: \\d+ volume\\(s\\) request .*; the share has")
+                .contains("✗ StorageClass " + ns + "-nowhere: share \"third\" is not one controller " + ns
+                        + "/nfsprov serves (default, second)");
+    }
+}
