@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             ArchivesCommand.class,
             RestoreCommand.Restore.class,
             RestoreCommand.Adopt.class,
+            MoveCommand.class,
             MigrateCommand.class
         })
 public final class Main {

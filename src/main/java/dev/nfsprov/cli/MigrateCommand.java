@@ -64,7 +64,7 @@ final class MigrateCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         try (var client = KubeClients.create(kubeconfig, true)) {
             var sw = new ProvisionerSwitch(client, new ShareLocation(nfsServer.strip(), nfsPath.strip()));
-            var plan = sw.plan(from, to, classes);
+            var plan = sw.plan(from, to, classes, backupDir);
             out.println("migrate " + from + " → " + to + ":");
             int n = 0;
             for (String step : plan.steps()) out.println("  " + (++n) + ". " + step);

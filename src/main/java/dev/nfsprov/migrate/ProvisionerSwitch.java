@@ -45,7 +45,7 @@ public final class ProvisionerSwitch {
     }
 
     /** The classes (all of from's, or the named ones) and the volumes they made, checked against nfsprov's share. */
-    public Plan plan(String from, String to, List<String> onlyClasses) throws Refused {
+    public Plan plan(String from, String to, List<String> onlyClasses, Path backupDir) throws Refused, IOException {
         if (from.equals(to)) throw new Refused("--from-provisioner and --to-provisioner are the same: nothing to do");
         Optional<String> running = runningDeployment(from);
         if (running.isPresent())
@@ -69,6 +69,15 @@ public final class ProvisionerSwitch {
                 steps.add("re-create StorageClass " + c.getMetadata().getName() + " with provisioner " + to
                         + " (parameters " + c.getParameters() + ", reclaimPolicy " + c.getReclaimPolicy()
                         + (Names.isDefault(c) ? ", the default class" : "") + ")");
+        }
+        // A run stopped between deleting a class and re-creating it left the class in the backups only.
+        for (StorageClass c : backedUp(backupDir)) {
+            String name = c.getMetadata().getName();
+            if (!from.equals(c.getProvisioner()) || (!onlyClasses.isEmpty() && !onlyClasses.contains(name))) continue;
+            if (client.storage().v1().storageClasses().withName(name).get() != null) continue;
+            classes.add(c);
+            steps.add("re-create StorageClass " + name + " with provisioner " + to + " from its backup in " + backupDir
+                    + " (an earlier run deleted it and stopped before re-creating it)");
         }
         for (String name : onlyClasses)
             if (classes.stream().noneMatch(c -> c.getMetadata().getName().equals(name)))
@@ -99,9 +108,13 @@ public final class ProvisionerSwitch {
     /** Volumes first (a class re-created first would have nfsprov provision new claims beside unowned volumes). */
     public void apply(Plan plan, String to, Path backupDir) throws IOException {
         Files.createDirectories(backupDir);
-        for (StorageClass c : plan.classes())
-            Files.writeString(
-                    backupDir.resolve("storageclass-" + c.getMetadata().getName() + ".yaml"), Serialization.asYaml(c));
+        for (StorageClass c : plan.classes()) {
+            Path backup = backupDir.resolve(BACKUP_PREFIX + c.getMetadata().getName() + ".yaml");
+            if (Files.exists(backup)) continue; // the class as it was before the first run: never overwritten
+            Path tmp = backupDir.resolve("." + backup.getFileName() + ".tmp");
+            Files.writeString(tmp, Serialization.asYaml(c));
+            Files.move(tmp, backup, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
         for (PersistentVolume v : plan.volumes()) {
             client.persistentVolumes()
                     .resource(v)
@@ -126,6 +139,20 @@ public final class ProvisionerSwitch {
                             .build())
                     .create();
         }
+    }
+
+    static final String BACKUP_PREFIX = "storageclass-";
+
+    private static List<StorageClass> backedUp(Path backupDir) throws IOException {
+        List<StorageClass> out = new ArrayList<>();
+        if (backupDir == null || !Files.isDirectory(backupDir)) return out;
+        try (var files = Files.list(backupDir)) {
+            for (Path p : files.filter(f -> f.getFileName().toString().startsWith(BACKUP_PREFIX)
+                            && f.getFileName().toString().endsWith(".yaml"))
+                    .sorted()
+                    .toList()) out.add(Serialization.unmarshal(Files.readString(p), StorageClass.class));
+        }
+        return out;
     }
 
     /** The old release's ownership marks: kept, Helm would delete the class with the release (or refuse ours). */

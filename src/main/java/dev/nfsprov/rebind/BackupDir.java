@@ -44,14 +44,19 @@ public final class BackupDir {
      * save).
      */
     public static BackupDir choose(Path explicit, Path cwd) throws IOException {
+        return choose(explicit, cwd, PREFIX);
+    }
+
+    /** The same for another command's backups (nfsprov-move-...). */
+    public static BackupDir choose(Path explicit, Path cwd, String prefix) throws IOException {
         if (explicit != null) return new BackupDir(explicit);
         Optional<Path> unfinished;
         try (Stream<Path> s = Files.list(cwd)) {
-            unfinished = s.filter(p -> p.getFileName().toString().startsWith(PREFIX) && Files.exists(p.resolve(MARKER)))
+            unfinished = s.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.exists(p.resolve(MARKER)))
                     .max(Comparator.comparing(p -> p.getFileName().toString()));
         }
         return new BackupDir(unfinished.orElse(
-                cwd.resolve(PREFIX + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))));
+                cwd.resolve(prefix + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))));
     }
 
     public boolean unfinished() {
@@ -63,13 +68,22 @@ public final class BackupDir {
         Files.createDirectories(dir);
         if (!Files.exists(dir.resolve(MARKER))) {
             Files.writeString(
-                    dir.resolve(MARKER), "rebind has not finished; run it again to resume, or --restore " + dir + "\n");
+                    dir.resolve(MARKER),
+                    "the command has not finished; run it again to resume (rebind: or --restore " + dir + ")\n");
         }
         String base = original.getMetadata().getNamespace() + "__"
                 + original.getMetadata().getName();
         write(base + APPLY_SUFFIX, Serialization.asYaml(ClaimRewrite.rewrite(original, null, true)));
         write(base + ".yaml", Serialization.asYaml(original)); // last: its presence is what resume reads
     }
+
+    /** Keeps a volume as it was before a move changed it (its reclaim policy). */
+    public void save(io.fabric8.kubernetes.api.model.PersistentVolume original) throws IOException {
+        Files.createDirectories(dir);
+        write(original.getMetadata().getName() + VOLUME_SUFFIX, Serialization.asYaml(original));
+    }
+
+    static final String VOLUME_SUFFIX = ".pv.yaml";
 
     /** The re-appliable copy's suffix: originals() skips it. */
     static final String APPLY_SUFFIX = ".apply.yaml";
@@ -93,6 +107,7 @@ public final class BackupDir {
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".yaml")
                             && !p.getFileName().toString().endsWith(APPLY_SUFFIX)
+                            && !p.getFileName().toString().endsWith(VOLUME_SUFFIX)
                             && !p.getFileName().toString().startsWith("."))
                     .sorted()
                     .toList()) {

@@ -234,6 +234,11 @@ public final class Rebinder {
 
     /** Scheduled pods that mount the claim: the ones the pvc-protection controller waits for. */
     private List<Pod> podsUsing(PersistentVolumeClaim claim) {
+        return podsUsing(client, claim);
+    }
+
+    /** Scheduled, unfinished pods that mount the claim. */
+    public static List<Pod> podsUsing(KubernetesClient client, PersistentVolumeClaim claim) {
         return client.pods().inNamespace(ns(claim)).list().getItems().stream()
                 .filter(p -> p.getSpec().getNodeName() != null
                         && !p.getSpec().getNodeName().isEmpty())

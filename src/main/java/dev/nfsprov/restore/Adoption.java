@@ -90,14 +90,31 @@ public final class Adoption {
     public Plan plan(
             RelativePath dir, String namespace, String claimName, String className, String size, boolean restore)
             throws Refused, ShareException {
+        return plan(dir, namespace, claimName, className, size, restore, volumeName(namespace, claimName, dir));
+    }
+
+    /** The volume's name: derived from the claim and the directory, so that a resumed run finds its own. */
+    public static String volumeName(String namespace, String claimName, RelativePath dir) {
+        return "pvc-"
+                + UUID.nameUUIDFromBytes((namespace + "/" + claimName + "/" + dir).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The same, for a volume whose name the caller chose (move). */
+    public Plan plan(
+            RelativePath dir,
+            String namespace,
+            String claimName,
+            String className,
+            String size,
+            boolean restore,
+            String volumeName)
+            throws Refused, ShareException {
         boolean archive = dir.leaf().startsWith(Reclaimer.ARCHIVE_PREFIX);
         if (restore && !archive)
             throw new Refused(
                     dir + " is not an archive (archived-*): to make an existing directory a volume, use adopt");
         if (!restore && archive)
             throw new Refused(dir + " is an archive: restore it (nfsprov restore), which also renames it back");
-        String volumeName = "pvc-"
-                + UUID.nameUUIDFromBytes((namespace + "/" + claimName + "/" + dir).getBytes(StandardCharsets.UTF_8));
         RelativePath to = restore ? restoredName(dir, volumeName) : dir;
         boolean fromThere = isDirectory(dir);
         boolean toThere = restore && isDirectory(to);

@@ -41,6 +41,7 @@ class SharesIT {
     private Path secondExport;
     private Nfs secondNfs;
     private int secondPort;
+    private String secondPath;
 
     @BeforeAll
     void start(TestNamespace namespace) {
@@ -59,6 +60,7 @@ class SharesIT {
                 printed.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
         secondExport = Path.of(printed.get("NFS_EXPORT_DIR"));
         secondPort = Integer.parseInt(printed.get("NFS_PORT"));
+        secondPath = printed.get("NFS_PATH");
         secondNfs = new Nfs(SECOND, secondPort);
         String name = "nfsprov.dev/" + ns;
         provisioner = ProvisionerProcess.start(
@@ -192,5 +194,75 @@ class SharesIT {
                 .containsPattern("capacity of " + ns + "-second: \\d+ volume\\(s\\) request .*; the share has")
                 .contains("✗ StorageClass " + ns + "-nowhere: share \"third\" is not one controller " + ns
                         + "/nfsprov serves (default, second)");
+    }
+
+    private dev.nfsprov.testenv.Cli.Run move(String... args) {
+        var all = new java.util.ArrayList<>(List.of("move"));
+        all.addAll(List.of(args));
+        all.addAll(List.of(
+                "--kubeconfig",
+                env.kubeconfig.toString(),
+                "--mount-path",
+                env.exportDir.toString(),
+                "--nfs-server",
+                "127.0.0.1",
+                "--nfs-path",
+                env.nfsPath,
+                "--share",
+                "name=second,server=" + SECOND + ",path=" + secondPath + ",mount=" + secondExport,
+                "--backup-dir",
+                env.stateDir
+                        .resolve("move-backups-" + ns + "-" + System.nanoTime())
+                        .toString()));
+        return dev.nfsprov.testenv.Cli.run(all);
+    }
+
+    @Test
+    void aClaimWithDataMovesToTheOtherShareAndBack() throws Exception {
+        kube.create(kube.claimBuilder("data", ns + "-first"));
+        var old = kube.volume(kube.awaitBound("data").getSpec().getVolumeName());
+        Path dir = env.exportDir.resolve(ns + "/data");
+        Files.createDirectories(dir.resolve("models"));
+        Files.writeString(dir.resolve("models/weights.bin"), "w".repeat(100_000));
+        Files.createSymbolicLink(dir.resolve("escape"), Path.of("/etc"));
+        new Nfs(env).write(old.getSpec().getNfs().getPath() + "/note.txt", "written over NFS\n");
+
+        var same = move(ns + "/data", "--to-storage-class", ns + "-first");
+        assertThat(same.exit()).isNotZero();
+        assertThat(same.all()).contains("where the data is already: move copies between shares");
+
+        var plan = move(ns + "/data", "--to-storage-class", ns + "-second");
+        assertThat(plan.exit()).as(plan.all()).isZero();
+        assertThat(plan.all())
+                .contains("copy default:" + ns + "/data to second:" + ns + "/data")
+                .contains("nothing changed: run again with --apply");
+        assertThat(kube.claim("data").getSpec().getVolumeName())
+                .isEqualTo(old.getMetadata().getName());
+
+        var moved = move(ns + "/data", "--to-storage-class", ns + "-second", "--apply");
+        assertThat(moved.exit()).as(moved.all()).isZero();
+        assertThat(moved.all()).contains("copied and counted: 2 files, 1 directories, 1 links, 100017 bytes");
+        var now = kube.volume(kube.awaitBound("data").getSpec().getVolumeName());
+        assertThat(now.getSpec().getNfs().getServer()).isEqualTo(SECOND);
+        assertThat(now.getSpec().getStorageClassName()).isEqualTo(ns + "-second");
+        assertThat(secondNfs.cat(now.getSpec().getNfs().getPath() + "/note.txt"))
+                .isEqualTo("written over NFS\n");
+        assertThat(secondExport.resolve(ns + "/data/models/weights.bin")).hasSize(100_000);
+        assertThat(Files.readSymbolicLink(secondExport.resolve(ns + "/data/escape")))
+                .isEqualTo(Path.of("/etc"));
+        // the old volume and its data are kept
+        var kept = kube.volume(old.getMetadata().getName());
+        assertThat(kept.getSpec().getPersistentVolumeReclaimPolicy()).isEqualTo("Retain");
+        assertThat(dir.resolve("models/weights.bin")).hasSize(100_000);
+
+        // and back: the old directory is still there, so the copy goes beside it
+        var back = move(ns + "/data", "--to-storage-class", ns + "-first", "--apply");
+        assertThat(back.exit()).as(back.all()).isZero();
+        var again = kube.volume(kube.awaitBound("data").getSpec().getVolumeName());
+        assertThat(again.getSpec().getNfs().getServer()).isEqualTo("127.0.0.1");
+        assertThat(again.getSpec().getNfs().getPath()).isEqualTo(env.nfsPath + "/" + ns + "/data-moved");
+        assertThat(new Nfs(env).cat(again.getSpec().getNfs().getPath() + "/note.txt"))
+                .isEqualTo("written over NFS\n");
+        assertThat(env.exportDir.resolve(ns + "/data-moved/models/weights.bin")).hasSize(100_000);
     }
 }

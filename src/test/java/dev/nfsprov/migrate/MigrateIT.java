@@ -142,6 +142,28 @@ class MigrateIT {
                         .getProvisioner())
                 .isEqualTo(old);
 
+        // A run killed between deleting the class and re-creating it: the class is in the backups only.
+        Path backups = Files.createDirectories(env.stateDir.resolve("migrate-" + ns));
+        var before =
+                env.client.storage().v1().storageClasses().withName(className).get();
+        Files.writeString(
+                backups.resolve("storageclass-" + className + ".yaml"),
+                io.fabric8.kubernetes.client.utils.Serialization.asYaml(before));
+        env.client.storage().v1().storageClasses().withName(className).delete();
+        Await.until(
+                "class deleted",
+                Duration.ofSeconds(30),
+                () -> env.client
+                                .storage()
+                                .v1()
+                                .storageClasses()
+                                .withName(className)
+                                .get()
+                        == null);
+        var resumed = nfsprov(env, args);
+        assertThat(resumed.out())
+                .contains("re-create StorageClass " + className + " with provisioner " + nfsprov + " from its backup");
+
         var apply = nfsprov(env, append(args, "--apply"));
         assertThat(apply.exit()).as(apply.out()).isZero();
         var cls = env.client.storage().v1().storageClasses().withName(className).get();
@@ -159,6 +181,10 @@ class MigrateIT {
         var again = nfsprov(env, append(args, "--apply"));
         assertThat(again.exit()).as("safe to run again: " + again.out()).isZero();
         assertThat(again.out()).contains("StorageClass " + className + ": done already");
+        assertThat(env.stateDir.resolve("migrate-" + ns + "/storageclass-" + className + ".yaml"))
+                .as("the backup is the class as it was, not overwritten by a later run")
+                .content()
+                .contains("provisioner: \"" + old + "\"");
 
         try (var p = ProvisionerProcess.start(env, nfsprov, true, Map.of("POD_NAMESPACE", ns))) {
             kube.create(kube.claimBuilder("new-data", className));

@@ -1,0 +1,134 @@
+package dev.nfsprov.cli;
+
+import dev.nfsprov.move.Mover;
+import dev.nfsprov.protocol.ApiErrors;
+import dev.nfsprov.provision.ShareCatalog;
+import dev.nfsprov.provision.ShareMount;
+import dev.nfsprov.provision.VolumeService;
+import dev.nfsprov.rebind.BackupDir;
+import dev.nfsprov.share.DirectorySettings;
+import dev.nfsprov.share.Share;
+import dev.nfsprov.share.ShareException;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code nfsprov move}: a claim's data to a StorageClass on another share. */
+@Command(
+        name = "move",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Move a Bound claim's data to a StorageClass on another share: keep the old volume (Retain), delete the"
+                    + " claim, copy and count the data through this machine's mounts of both shares, then re-create"
+                    + " the claim bound to a new volume. Backups first; run again to resume. Without --apply it"
+                    + " prints the plan."
+        })
+final class MoveCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "NAMESPACE/CLAIM")
+    String claim;
+
+    @Option(names = "--to-storage-class", required = true, description = "the class whose share the data goes to")
+    String targetClass;
+
+    @Mixin
+    ShareOptions where;
+
+    @Option(
+            names = "--share",
+            paramLabel = "name=NAME,server=SERVER,path=/PATH,mount=/DIR",
+            description = "another share, as the controller's --share, with mount= where it is mounted here"
+                    + " (repeatable; --mount-path, --nfs-server and --nfs-path give the share \"default\")")
+    List<String> moreShares = new ArrayList<>();
+
+    @Option(names = "--apply", description = "do it (without: print the plan and change nothing)")
+    boolean apply;
+
+    @Option(
+            names = "--restart-pods",
+            description = "delete the pods that use the claim once it is deleted (their controllers re-create them)")
+    boolean restartPods;
+
+    @Option(
+            names = "--backup-dir",
+            description =
+                    "where the claim and volume are kept (default: ./nfsprov-move-<time>/, or the unfinished one)")
+    Path backupDir;
+
+    @Option(names = "--timeout", defaultValue = "5m", description = "how long to wait for each step (default 5m)")
+    String timeout;
+
+    @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file")
+    Path kubeconfig;
+
+    @Override
+    public Integer call() throws Exception {
+        int slash = claim.indexOf('/');
+        if (slash <= 0 || slash == claim.length() - 1 || claim.indexOf('/', slash + 1) >= 0)
+            throw new UserError("the claim must be NAMESPACE/CLAIM, not \"" + claim + "\"");
+        var options = new Mover.Options(
+                claim.substring(0, slash),
+                claim.substring(slash + 1),
+                targetClass,
+                restartPods,
+                KubeClients.duration(timeout, "--timeout"));
+        var out = spec.commandLine().getOut();
+        try (var client = KubeClients.create(kubeconfig, true)) {
+            var backups = BackupDir.choose(backupDir, Path.of("").toAbsolutePath(), "nfsprov-move-");
+            var mover = new Mover(client, shares(), backups, out);
+            var plan = mover.plan(options);
+            out.println((plan.resumed() ? "resuming the move of " : "move ") + claim + " to StorageClass " + targetClass
+                    + ":");
+            int n = 0;
+            for (String step : plan.steps()) out.println("  " + (++n) + ". " + step);
+            if (!apply) {
+                out.println("nothing changed: run again with --apply");
+                return 0;
+            }
+            mover.apply(plan, options);
+            out.println("backups in " + backups.path());
+            return 0;
+        } catch (Mover.Refused e) {
+            throw new UserError(e.getMessage());
+        } catch (ShareException | IOException e) {
+            throw new UserError(e.getMessage());
+        } catch (KubernetesClientException e) {
+            throw new UserError("Kubernetes API: " + ApiErrors.describe(e));
+        } finally {
+            out.flush();
+        }
+    }
+
+    private ShareCatalog shares() {
+        var mounts = new ArrayList<ShareMount>();
+        try {
+            mounts.add(new ShareMount(ShareMount.DEFAULT, where.location(), where.mountPath));
+            for (String s : moreShares) {
+                var m = ShareMount.parse(s);
+                if (!s.contains("mount="))
+                    throw new UserError("--share " + s + ": say where it is mounted on this machine with mount=");
+                mounts.add(m);
+            }
+            var entries = new ArrayList<ShareCatalog.Entry>();
+            for (ShareMount m : mounts) {
+                entries.add(new ShareCatalog.Entry(
+                        m, new VolumeService(new Share(m.mountPath()), m.location(), DirectorySettings.DEFAULT)));
+            }
+            return new ShareCatalog(entries);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+}
