@@ -35,6 +35,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default (printf "cluster.local/%s" (include "nfsprov.fullname" .)) .Values.storageClass.provisionerName -}}
 {{- end -}}
 
+{{- /* The ConfigMap the leader records its shares' figures in: Names.statusName, from the provisioner name. */}}
+{{- define "nfsprov.statusName" -}}
+{{- printf "%s-status" (regexReplaceAll "[^a-z0-9.-]" (lower (include "nfsprov.provisionerName" .)) "-") -}}
+{{- end -}}
+
 {{- define "nfsprov.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
 {{- default (include "nfsprov.fullname" .) .Values.serviceAccount.name -}}

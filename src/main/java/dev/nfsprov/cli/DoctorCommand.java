@@ -84,21 +84,20 @@ final class DoctorCommand implements Callable<Integer> {
         var report = new Report();
         String server = nfsServer;
         String path = nfsPath;
-        // the shares to look at: --nfs-server/--nfs-path, else those of the (first) nfsprov Deployment, each
+        // the shares to look at: --nfs-server/--nfs-path, else each of the nfsprov Deployment's (the running one)
         List<ShareMount> more = List.of();
         if (!"nfs".equals(only)) {
             try (var client = KubeClients.create(kubeconfig, true)) {
                 var cluster = new ClusterChecks(client, KubeClients.source(kubeconfig));
                 boolean reached = cluster.run(namespace, report);
-                var main = reached && server == null
-                        ? cluster.mainController()
-                        : java.util.Optional.<ClusterChecks.Controller>empty();
-                if (main.isPresent()) {
+                var main = reached ? cluster.mainController() : java.util.Optional.<ClusterChecks.Controller>empty();
+                if (main.isPresent() && server == null) {
                     var c = main.get();
                     server = c.nfsServer();
                     if (path == null) path = c.nfsPath();
                     more = c.moreShares();
                 }
+                if (main.isPresent()) new dev.nfsprov.doctor.ShareChecks(client).run(main.get(), report);
                 if (reached && only == null) {
                     HostPort nfs = server == null
                             ? new HostPort("", 2049)

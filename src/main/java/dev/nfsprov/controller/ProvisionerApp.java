@@ -91,7 +91,11 @@ public final class ProvisionerApp implements AutoCloseable {
                 events,
                 metrics,
                 new ProvisionedBytes());
-        usage = new UsageScanner(wiring, new UsageMetrics(registry), settings.usage());
+        usage = new UsageScanner(
+                wiring,
+                new UsageMetrics(registry),
+                settings.usage(),
+                new ShareStatus(client, settings.leaseNamespace(), settings.provisionerName()));
         var claims = new ClaimReconciler(wiring);
         // Initial lists come in pages, and only this provisioner's objects are cached in full (TrimmedItemStore).
         operator.register(

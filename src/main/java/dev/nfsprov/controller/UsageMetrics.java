@@ -26,6 +26,7 @@ final class UsageMetrics {
     private final Counter passes;
     private final Counter archivesDeleted;
     private final Gauge archives;
+    private final Gauge archiveBytes;
 
     UsageMetrics(PrometheusRegistry registry) {
         String[] labels = VOLUME_LABELS.toArray(String[]::new);
@@ -86,6 +87,11 @@ final class UsageMetrics {
                 .help("Archives on the share, as the last retention pass found them")
                 .labelNames("share")
                 .register(registry);
+        archiveBytes = Gauge.builder()
+                .name("nfsprov_archive_bytes")
+                .help("Bytes the share's archives hold (du), as the last retention pass found them")
+                .labelNames("share")
+                .register(registry);
     }
 
     void volume(List<String> labels, long usedBytes, long capacityBytes, long fileCount, long scannedMillis) {
@@ -112,8 +118,9 @@ final class UsageMetrics {
         shareProvisioned.labelValues(share).set(provisioned);
     }
 
-    void archives(String share, int count) {
+    void archives(String share, int count, long bytes) {
         archives.labelValues(share).set(count);
+        archiveBytes.labelValues(share).set(bytes);
     }
 
     void archiveDeleted(String storageClass) {

@@ -4,12 +4,10 @@ import dev.nfsprov.logging.Fields;
 import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.protocol.Quantities;
 import dev.nfsprov.protocol.UsageRules;
-import dev.nfsprov.provision.ShareCatalog;
-import dev.nfsprov.reclaim.Archives;
-import dev.nfsprov.reclaim.Retention;
 import dev.nfsprov.share.ShareException;
 import dev.nfsprov.share.Throttle;
 import dev.nfsprov.share.Usage;
+import dev.nfsprov.usage.ShareFigures;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
@@ -26,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -53,10 +52,14 @@ public final class UsageScanner implements AutoCloseable {
     private final Map<String, List<String>> series = new ConcurrentHashMap<>();
     private final Rejections said = new Rejections();
     private final AtomicBoolean started = new AtomicBoolean();
+    private final Consumer<List<ShareFigures>> status;
+    private final ArchivePass archives;
 
-    UsageScanner(Wiring w, UsageMetrics metrics, Settings settings) {
+    UsageScanner(Wiring w, UsageMetrics metrics, Settings settings, Consumer<List<ShareFigures>> status) {
         this.w = w;
         this.metrics = metrics;
+        this.status = status;
+        this.archives = new ArchivePass(w, metrics);
         this.settings = settings;
         this.walkers = Executors.newFixedThreadPool(
                 settings.workers(),
@@ -93,20 +96,29 @@ public final class UsageScanner implements AutoCloseable {
                 metrics.forget(e.getValue());
                 return true;
             });
+            var figures = new ArrayList<ShareFigures>();
             for (var share : w.shares().all()) {
                 try { // a share that fails does not keep the others from their retention and figures
-                    retention(share, shared);
+                    var kept = archives.pass(share, shared);
                     long[] space = share.volumes().share().space();
-                    metrics.share(
+                    long provisioned = w.provisioned().total(share);
+                    metrics.share(share.mount().where(), space[0], space[1], provisioned);
+                    figures.add(new ShareFigures(
+                            share.name(),
                             share.mount().where(),
                             space[0],
                             space[1],
-                            w.provisioned().total(share));
+                            provisioned,
+                            kept.count(),
+                            kept.bytes(),
+                            kept.oldest(),
+                            Instant.now()));
                 } catch (ShareException | RuntimeException e) {
                     LOG.warning("share " + share.name() + ": retention and share figures not done this pass: "
                             + ApiErrors.describeAny(e));
                 }
             }
+            status.accept(figures);
             double seconds = (System.nanoTime() - start) / 1e9;
             metrics.pass(seconds);
             Fields.of("volumes", String.valueOf(volumes.size()), "seconds", "%.1f".formatted(seconds))
@@ -117,56 +129,6 @@ public final class UsageScanner implements AutoCloseable {
             LOG.warning("usage scan pass failed (the next one tries again): " + ApiErrors.describeAny(e));
         }
     }
-
-    /**
-     * Deletes the archives this provisioner's classes no longer keep (archiveRetention, archiveMaxBytes), oldest
-     * first, each with a log line and a metric. Only archives whose record names the class: others are the
-     * administrator's.
-     */
-    private void retention(ShareCatalog.Entry share, Throttle throttle) throws ShareException, InterruptedException {
-        var location = share.volumes().location();
-        var classes = w.storageClasses().list().stream()
-                .filter(c -> w.provisionerName().equals(c.getProvisioner()))
-                .filter(c -> c.getParameters() != null
-                        && (c.getParameters().containsKey(Retention.PARAM_RETENTION)
-                                || c.getParameters().containsKey(Retention.PARAM_MAX_BYTES)))
-                .toList();
-        var found = Archives.find(share.volumes().share(), w.provisioned().directories(location), ARCHIVE_DEPTH);
-        metrics.archives(share.mount().where(), found.size());
-        for (var c : classes) {
-            String name = c.getMetadata().getName();
-            boolean bySize = c.getParameters().containsKey(Retention.PARAM_MAX_BYTES);
-            List<Retention.Held> held = new ArrayList<>();
-            for (var a : found) {
-                if (a.record() == null || !name.equals(a.record().storageClass())) continue;
-                held.add(new Retention.Held(
-                        a,
-                        bySize
-                                ? share.volumes()
-                                        .share()
-                                        .usage(a.path(), throttle)
-                                        .bytes()
-                                : -1));
-            }
-            List<Retention.Expired> expired;
-            try {
-                expired = Retention.expired(held, c.getParameters(), Instant.now());
-            } catch (IllegalArgumentException e) {
-                if (said.isNew("retention/" + name, e.getMessage()))
-                    LOG.warning("archives of StorageClass " + name + " kept: " + e.getMessage());
-                continue;
-            }
-            for (var e : expired) {
-                share.volumes().deleteArchive(e.archive().path());
-                metrics.archiveDeleted(name);
-                Fields.of("archive", e.archive().path().toString(), "storageClass", name, "reason", e.reason())
-                        .log(LOG, Level.INFO, "archive deleted");
-            }
-        }
-    }
-
-    /** How deep archives are looked for: the deepest pathPattern in common use is namespace/claim/volume. */
-    static final int ARCHIVE_DEPTH = 4;
 
     private Void measure(PersistentVolume v, Throttle throttle) throws InterruptedException {
         var ref = v.getSpec().getClaimRef();

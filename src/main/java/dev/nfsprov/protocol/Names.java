@@ -51,6 +51,11 @@ public final class Names {
         return provisionerName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.-]", "-");
     }
 
+    /** The ConfigMap where the leader records its shares' figures for doctor: beside the Lease. */
+    public static String statusName(String provisionerName) {
+        return leaseName(provisionerName) + "-status";
+    }
+
     /** Marked default by the GA or the old beta annotation, as the DefaultStorageClass admission plugin reads them. */
     public static boolean isDefault(StorageClass c) {
         var a = c.getMetadata().getAnnotations();

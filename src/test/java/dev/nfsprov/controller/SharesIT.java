@@ -42,6 +42,7 @@ class SharesIT {
     private Nfs secondNfs;
     private int secondPort;
     private String secondPath;
+    private String name;
 
     @BeforeAll
     void start(TestNamespace namespace) {
@@ -62,12 +63,12 @@ class SharesIT {
         secondPort = Integer.parseInt(printed.get("NFS_PORT"));
         secondPath = printed.get("NFS_PATH");
         secondNfs = new Nfs(SECOND, secondPort);
-        String name = "nfsprov.dev/" + ns;
+        name = "nfsprov.dev/" + ns;
         provisioner = ProvisionerProcess.start(
                 env,
                 name,
                 true,
-                Map.of(),
+                Map.of("POD_NAMESPACE", ns),
                 "--share",
                 "name=second,server=" + SECOND + ",path=" + printed.get("NFS_PATH") + ",mount=" + secondExport,
                 "--usage-scan-interval",
@@ -124,6 +125,27 @@ class SharesIT {
         assertThat(secondExport.resolve(ns + "/archived-db2")).isDirectory();
         assertThat(secondExport.resolve(ns + "/archived-db2/hello.txt")).hasContent("on the second share");
         assertThat(env.exportDir.resolve(ns + "/archived-db2")).doesNotExist();
+
+        // the leader records each share's archives for doctor; the second share is this test's alone
+        var figures = Await.until(
+                "the second share's archive in the status ConfigMap",
+                Duration.ofSeconds(60),
+                () -> {
+                    var cm = env.client
+                            .configMaps()
+                            .inNamespace(ns)
+                            .withName(dev.nfsprov.protocol.Names.statusName(name))
+                            .get();
+                    return cm == null || cm.getData() == null
+                            ? null
+                            : dev.nfsprov.usage.ShareFigures.parse(cm.getData().get("second"));
+                },
+                f -> f != null && f.archives() == 1);
+        assertThat(figures.where()).isEqualTo(SECOND + ":/nfsprov");
+        assertThat(figures.archiveBytes()).isPositive();
+        assertThat(figures.oldestArchive()).isNotNull();
+        assertThat(provisioner.get("/metrics").body())
+                .containsPattern("nfsprov_archive_bytes\\{share=\"" + SECOND + ":/nfsprov\"} [1-9]");
     }
 
     @Test
@@ -187,13 +209,26 @@ class SharesIT {
                         .endSpec()
                         .build())
                 .create();
+        Await.until(
+                "the shares' figures recorded",
+                Duration.ofSeconds(60),
+                () -> env.client
+                                .configMaps()
+                                .inNamespace(ns)
+                                .withName(dev.nfsprov.protocol.Names.statusName(name))
+                                .get()
+                        != null);
         var r = dev.nfsprov.testenv.Cli.run(List.of("doctor", "-n", ns, "--kubeconfig", env.kubeconfig.toString()));
         assertThat(r.all())
                 .contains("✓ NFS server 127.0.0.1:" + env.nfsPort + " reachable")
                 .contains("✓ NFS server " + SECOND + ":" + secondPort + " reachable")
                 .containsPattern("capacity of " + ns + "-second: \\d+ volume\\(s\\) request .*; the share has")
                 .contains("✗ StorageClass " + ns + "-nowhere: share \"third\" is not one controller " + ns
-                        + "/nfsprov serves (default, second)");
+                        + "/nfsprov serves (default, second)")
+                .containsPattern(
+                        "✓ share second \\(" + SECOND
+                                + ":/nfsprov\\): .+ available, volumes request .+; \\d+ archive\\(s\\), .+ \\(measured \\d+ s ago\\)")
+                .contains("✓ share default (127.0.0.1:" + env.nfsPath + ")");
     }
 
     private dev.nfsprov.testenv.Cli.Run move(String... args) {

@@ -119,8 +119,26 @@ class RbacIT {
         kube.storageClass(ns + "-" + suffix + "-archive", provisioner, Map.of(), "Delete", "Immediate");
         kube.storageClass(
                 ns + "-" + suffix + "-delete", provisioner, Map.of("onDelete", "delete"), "Delete", "Immediate");
+        env.client // the chart made it; the controller fills it in
+                .configMaps()
+                .inNamespace(ns)
+                .withName("cluster.local-rbac-nfsprov-status")
+                .edit(c -> {
+                    c.setData(null);
+                    return c;
+                });
         try (var p = ProvisionerProcess.start(
-                env, launcher, provisioner, true, Map.of("KUBECONFIG", kubeconfig.toString(), "POD_NAMESPACE", ns))) {
+                env,
+                launcher,
+                provisioner,
+                true,
+                Map.of(
+                        "KUBECONFIG",
+                        kubeconfig.toString(),
+                        "POD_NAMESPACE",
+                        ns,
+                        "NFSPROV_USAGE_SCAN_INTERVAL",
+                        "1s"))) {
             for (String kind : List.of("archive", "delete")) {
                 String claim = suffix + "-" + kind;
                 kube.create(kube.claimBuilder(claim, ns + "-" + suffix + "-" + kind));
@@ -243,6 +261,15 @@ class RbacIT {
                         .withName("cluster.local-rbac-nfsprov")
                         .get();
                 return l.getSpec().getRenewTime().isAfter(acquired.plusSeconds(3));
+            });
+            // the leader records its shares' figures for doctor (configmaps patch, its own name only)
+            Await.until("the shares' figures recorded", SCENARIO_TIMEOUT, () -> {
+                var cm = env.client
+                        .configMaps()
+                        .inNamespace(ns)
+                        .withName("cluster.local-rbac-nfsprov-status")
+                        .get();
+                return cm.getData() != null && cm.getData().containsKey("default");
             });
             assertThat(p.isAlive())
                     .as("still running (a lost Lease makes it exit)")
