@@ -1,5 +1,6 @@
 package dev.nfsprov.move;
 
+import dev.nfsprov.faults.Faults;
 import dev.nfsprov.pathtemplate.RelativePath;
 import dev.nfsprov.provision.ShareCatalog;
 import dev.nfsprov.provision.VolumeService.RejectedException;
@@ -91,11 +92,14 @@ public final class Mover {
                 .inNamespace(o.namespace())
                 .withName(o.claim())
                 .get();
-        PersistentVolumeClaim original = backups.originals().stream()
-                .filter(c -> c.getMetadata().getNamespace().equals(o.namespace())
-                        && c.getMetadata().getName().equals(o.claim()))
-                .findFirst()
-                .orElse(null);
+        // an unfinished run's backup says what the claim was; a finished one's is history
+        PersistentVolumeClaim original = !backups.unfinished()
+                ? null
+                : backups.originals().stream()
+                        .filter(c -> c.getMetadata().getNamespace().equals(o.namespace())
+                                && c.getMetadata().getName().equals(o.claim()))
+                        .findFirst()
+                        .orElse(null);
         boolean resumed = original != null
                 && (current == null
                         || !Objects.equals(
@@ -183,6 +187,7 @@ public final class Mover {
             progress.println("volume " + p.oldVolume().getMetadata().getName() + " kept: reclaim policy Retain");
         }
         if (!p.resumed()) deleteClaim(p, o);
+        Faults.point("move-after-delete");
         // Nobody writes now: the claim is gone, and pods that want it wait for the new one.
         var to = p.to().volumes().share();
         to.createVolume(
@@ -250,6 +255,7 @@ public final class Mover {
             claim.getSpec().setVolumeName(p.newVolume());
             claims.resource(claim).create();
         }
+        Faults.point("move-after-claim");
         var adoption =
                 new Adoption(client, p.to().volumes().share(), p.to().volumes().location());
         try {

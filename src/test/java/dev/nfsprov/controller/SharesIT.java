@@ -234,7 +234,13 @@ class SharesIT {
     private dev.nfsprov.testenv.Cli.Run move(String... args) {
         var all = new java.util.ArrayList<>(List.of("move"));
         all.addAll(List.of(args));
-        all.addAll(List.of(
+        all.addAll(where(env.stateDir.resolve("move-backups-" + ns + "-" + System.nanoTime())));
+        return dev.nfsprov.testenv.Cli.run(all);
+    }
+
+    /** The shares as this machine mounts them, and where the backups go. */
+    private List<String> where(Path backups) {
+        return List.of(
                 "--kubeconfig",
                 env.kubeconfig.toString(),
                 "--mount-path",
@@ -246,10 +252,43 @@ class SharesIT {
                 "--share",
                 "name=second,server=" + SECOND + ",path=" + secondPath + ",mount=" + secondExport,
                 "--backup-dir",
-                env.stateDir
-                        .resolve("move-backups-" + ns + "-" + System.nanoTime())
-                        .toString()));
-        return dev.nfsprov.testenv.Cli.run(all);
+                backups.toString());
+    }
+
+    @Test
+    void aMoveKilledAfterTheDeleteOrAfterTheNewClaimIsFinishedByTheSameCommand() throws Exception {
+        kube.create(kube.claimBuilder("crash", ns + "-first")
+                .editMetadata()
+                .addToLabels("keep", "me")
+                .endMetadata());
+        kube.awaitBound("crash");
+        Path dir = env.exportDir.resolve(ns + "/crash");
+        Files.writeString(dir.resolve("data.txt"), "survives two kills\n");
+        for (String fault : List.of("move-after-delete", "move-after-claim")) {
+            String to = fault.equals("move-after-delete") ? ns + "-second" : ns + "-first";
+            var cmd = new java.util.ArrayList<>(List.of(
+                    TestEnvironment.REPO.resolve("bin/nfsprov").toString(),
+                    "move",
+                    ns + "/crash",
+                    "--to-storage-class",
+                    to,
+                    "--apply"));
+            cmd.addAll(where(env.stateDir.resolve("move-crash-" + ns + "-" + fault)));
+            var crashed = Commands.run(Map.of("NFSPROV_FAULTS", fault), cmd);
+            assertThat(crashed.exitCode())
+                    .as(crashed.stdout() + crashed.stderr())
+                    .isEqualTo(137);
+            var rerun = Commands.run(Map.of(), cmd);
+            assertThat(rerun.exitCode()).as(rerun.stdout() + rerun.stderr()).isZero();
+            assertThat(rerun.stdout()).contains("resuming the move of " + ns + "/crash");
+            var bound = kube.awaitBound("crash");
+            assertThat(bound.getSpec().getStorageClassName()).isEqualTo(to);
+            assertThat(bound.getMetadata().getLabels()).containsEntry("keep", "me");
+            var volume = kube.volume(bound.getSpec().getVolumeName());
+            Nfs client = to.endsWith("-second") ? secondNfs : new Nfs(env);
+            assertThat(client.cat(volume.getSpec().getNfs().getPath() + "/data.txt"))
+                    .isEqualTo("survives two kills\n");
+        }
     }
 
     @Test
