@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -68,7 +69,7 @@ final class ControllerCommand implements Callable<Integer> {
             paramLabel = "name=NAME,server=SERVER,path=/PATH[,mount=/DIR]",
             description = "another share to serve, chosen by a StorageClass's parameter share: NAME; mounted at"
                     + " /shares/NAME unless mount= says (repeatable; NFS_SERVER/NFS_PATH is the share \"default\")")
-    List<String> extraShares = new java.util.ArrayList<>();
+    List<String> extraShares = new ArrayList<>();
 
     @Option(
             names = "--default-mode",
@@ -174,7 +175,7 @@ final class ControllerCommand implements Callable<Integer> {
                 throw new UserError("ENABLE_LEADER_ELECTION (or --leader-election) must be true or false, not \""
                         + leaderElection + "\"");
         };
-        List<ShareMount> shares = new java.util.ArrayList<>();
+        List<ShareMount> shares = new ArrayList<>();
         DirectorySettings defaults;
         try {
             shares.add(new ShareMount(
@@ -217,7 +218,7 @@ final class ControllerCommand implements Callable<Integer> {
                 : KubeClients.duration(usageInterval, "--usage-scan-interval");
         if (usageRate < 0) throw new UserError("--usage-scan-rate must be 0 (no limit) or more");
         if (usageWorkers < 1 || usageWorkers > 64) throw new UserError("--usage-scan-workers must be between 1 and 64");
-        var thresholds = new java.util.ArrayList<Integer>();
+        var thresholds = new ArrayList<Integer>();
         for (String t : usageThresholds.split(",")) {
             if (t.isBlank()) continue;
             try {

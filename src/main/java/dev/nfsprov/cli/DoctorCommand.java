@@ -5,6 +5,7 @@ import dev.nfsprov.doctor.Check;
 import dev.nfsprov.doctor.ClusterChecks;
 import dev.nfsprov.doctor.NfsChecks;
 import dev.nfsprov.doctor.Report;
+import dev.nfsprov.doctor.ShareChecks;
 import dev.nfsprov.doctor.VolumeAccessChecks;
 import dev.nfsprov.net.HostPort;
 import dev.nfsprov.nfsprobe.NfsProbe;
@@ -14,6 +15,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -90,14 +92,14 @@ final class DoctorCommand implements Callable<Integer> {
             try (var client = KubeClients.create(kubeconfig, true)) {
                 var cluster = new ClusterChecks(client, KubeClients.source(kubeconfig));
                 boolean reached = cluster.run(namespace, report);
-                var main = reached ? cluster.mainController() : java.util.Optional.<ClusterChecks.Controller>empty();
+                var main = reached ? cluster.mainController() : Optional.<ClusterChecks.Controller>empty();
                 if (main.isPresent() && server == null) {
                     var c = main.get();
                     server = c.nfsServer();
                     if (path == null) path = c.nfsPath();
                     more = c.moreShares();
                 }
-                if (main.isPresent()) new dev.nfsprov.doctor.ShareChecks(client).run(main.get(), report);
+                if (main.isPresent()) new ShareChecks(client).run(main.get(), report);
                 if (reached && only == null) {
                     HostPort nfs = server == null
                             ? new HostPort("", 2049)

@@ -18,8 +18,12 @@ import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /** Wires the reconcilers, the StorageClass cache, leader election and the probe/metrics server together. */
 public final class ProvisionerApp implements AutoCloseable {
@@ -34,7 +38,7 @@ public final class ProvisionerApp implements AutoCloseable {
     private SharedIndexInformer<StorageClass> storageClassInformer;
     private Operator operator;
     private Events events;
-    private final java.util.Map<String, ShareWork> works = new java.util.LinkedHashMap<>();
+    private final Map<String, ShareWork> works = new LinkedHashMap<>();
     private ProbeServer probes;
     private UsageScanner usage;
     private volatile boolean closing;
@@ -45,7 +49,7 @@ public final class ProvisionerApp implements AutoCloseable {
     }
 
     public void start() throws IOException {
-        var entries = new java.util.ArrayList<ShareCatalog.Entry>();
+        var entries = new ArrayList<ShareCatalog.Entry>();
         for (ShareMount m : settings.shares()) {
             entries.add(new ShareCatalog.Entry(
                     m, new VolumeService(new Share(m.mountPath()), m.location(), settings.directoryDefaults())));
@@ -85,7 +89,7 @@ public final class ProvisionerApp implements AutoCloseable {
         var wiring = new Wiring(
                 settings.provisionerName(),
                 shares,
-                java.util.Map.copyOf(works),
+                Map.copyOf(works),
                 classes,
                 client,
                 events,
@@ -132,7 +136,7 @@ public final class ProvisionerApp implements AutoCloseable {
         LOG.info(() -> "nfsprov controller started: provisioner " + settings.provisionerName() + ", "
                 + settings.shares().stream()
                         .map(m -> "share " + m.name() + " " + m.where() + " mounted at " + m.mountPath())
-                        .collect(java.util.stream.Collectors.joining(", "))
+                        .collect(Collectors.joining(", "))
                 + (settings.leaderElection()
                         ? ", leader election on Lease " + settings.leaseNamespace() + "/"
                                 + Names.leaseName(settings.provisionerName())
@@ -141,7 +145,7 @@ public final class ProvisionerApp implements AutoCloseable {
 
     /** Each share's problem of one kind, named when there are several; null when none has one. */
     private String problems(java.util.function.Function<ShareWork, String> problem) {
-        var out = new java.util.ArrayList<String>();
+        var out = new ArrayList<String>();
         works.forEach((name, work) -> {
             String p = problem.apply(work);
             if (p != null) out.add(works.size() == 1 ? p : "share " + name + ": " + p);

@@ -6,6 +6,8 @@ import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.protocol.ClaimRules;
 import dev.nfsprov.protocol.ClaimVerdict;
 import dev.nfsprov.protocol.Names;
+import dev.nfsprov.provision.ShareCatalog;
+import dev.nfsprov.provision.ShareMount;
 import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.reclaim.OnDelete;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -37,7 +39,7 @@ public final class ClusterChecks {
             String nfsPath,
             boolean ready,
             Map<String, String> selector,
-            List<dev.nfsprov.provision.ShareMount> moreShares) {}
+            List<ShareMount> moreShares) {}
 
     /**
      * (group, resource, verb) the controller needs cluster-wide: the chart's ClusterRole, which ChartIT holds it to.
@@ -173,8 +175,8 @@ public final class ClusterChecks {
     }
 
     /** The shares a controller serves besides NFS_SERVER/NFS_PATH: its --share arguments (chart value shares). */
-    public static List<dev.nfsprov.provision.ShareMount> moreShares(List<String> args) {
-        var out = new java.util.ArrayList<dev.nfsprov.provision.ShareMount>();
+    public static List<ShareMount> moreShares(List<String> args) {
+        var out = new ArrayList<ShareMount>();
         if (args == null) return out;
         for (int i = 0; i < args.size(); i++) {
             String spec = args.get(i).startsWith("--share=")
@@ -182,7 +184,7 @@ public final class ClusterChecks {
                     : args.get(i).equals("--share") && i + 1 < args.size() ? args.get(++i) : null;
             if (spec == null) continue;
             try {
-                out.add(dev.nfsprov.provision.ShareMount.parse(spec));
+                out.add(ShareMount.parse(spec));
             } catch (IllegalArgumentException e) {
                 // the controller refuses to start with it, and its Pod's state says so
             }
@@ -287,12 +289,12 @@ public final class ClusterChecks {
             } catch (VolumeService.RejectedException e) {
                 problems.add(e.getMessage());
             }
-            String share = p.get(dev.nfsprov.provision.ShareCatalog.PARAM_SHARE);
+            String share = p.get(ShareCatalog.PARAM_SHARE);
             controllers.stream()
                     .filter(k -> k.provisioner().equals(c.getProvisioner()))
                     .findFirst()
                     .filter(k -> share != null
-                            && !share.strip().equals(dev.nfsprov.provision.ShareMount.DEFAULT)
+                            && !share.strip().equals(ShareMount.DEFAULT)
                             && k.moreShares().stream().noneMatch(m -> m.name().equals(share.strip())))
                     .ifPresent(k -> problems.add("share \"" + share + "\" is not one controller " + k.namespace()
                             + "/" + k.name() + " serves (default"
