@@ -55,7 +55,7 @@ final class ProvisionedBytes {
                         .sum();
     }
 
-    /** This provisioner's volumes, as the cache holds them (others are kept as stubs without a capacity). */
+    /** This provisioner's volumes, as the cache holds them (others on our shares are kept as stubs, no capacity). */
     java.util.List<PersistentVolume> ours() {
         var cache = volumes;
         if (cache == null) return java.util.List.of();
@@ -64,7 +64,7 @@ final class ProvisionedBytes {
                 .toList();
     }
 
-    /** The share-relative directories of every PersistentVolume on this share (the cache keeps every nfs source). */
+    /** The share-relative directories of every PersistentVolume on this share (the cache keeps those nfs sources). */
     java.util.Set<dev.nfsprov.pathtemplate.RelativePath> directories(dev.nfsprov.provision.ShareLocation location) {
         var cache = volumes;
         var out = new java.util.HashSet<dev.nfsprov.pathtemplate.RelativePath>();

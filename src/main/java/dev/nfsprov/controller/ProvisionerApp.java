@@ -6,7 +6,6 @@ import dev.nfsprov.provision.ShareCatalog;
 import dev.nfsprov.provision.ShareMount;
 import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.share.Share;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -101,14 +100,13 @@ public final class ProvisionerApp implements AutoCloseable {
                 settings.usage(),
                 new ShareStatus(client, settings.leaseNamespace(), settings.provisionerName()));
         var claims = new ClaimReconciler(wiring);
-        // Initial lists come in pages, and only this provisioner's objects are cached in full (TrimmedItemStore).
+        // Initial lists come in pages; this provisioner's objects are cached in full, others not (TrimmedItemStore).
         operator.register(
                 claims,
                 c -> c.withName("claims")
                         .withGenerationAware(false)
                         .withRetry(retry())
-                        .withItemStore(new TrimmedItemStore<>(
-                                claims::wanted, claim -> TrimmedItemStore.identity(claim, new PersistentVolumeClaim())))
+                        .withItemStore(new TrimmedItemStore<>(claims::wanted, TrimmedItemStore::nothing))
                         .withInformerListLimit(LIST_PAGE)
                         .withGenericFilter(claims::wanted));
         var pvs = new VolumeReconciler(wiring);
@@ -117,7 +115,7 @@ public final class ProvisionerApp implements AutoCloseable {
                 c -> c.withName("volumes")
                         .withGenerationAware(false)
                         .withRetry(retry())
-                        .withItemStore(new TrimmedItemStore<>(pvs::ours, VolumeReconciler::stub))
+                        .withItemStore(new TrimmedItemStore<>(pvs::ours, v -> VolumeReconciler.stub(v, shares)))
                         .withInformerListLimit(LIST_PAGE)
                         .withFinalizer(Names.FINALIZER)
                         .withGenericFilter(pvs::ours));

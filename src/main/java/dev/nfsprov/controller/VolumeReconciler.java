@@ -5,6 +5,7 @@ import dev.nfsprov.logging.Fields;
 import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.protocol.VolumeRules;
 import dev.nfsprov.protocol.VolumeVerdict;
+import dev.nfsprov.provision.ShareCatalog;
 import dev.nfsprov.provision.ShareLocation;
 import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.reclaim.ArchiveRecord;
@@ -185,18 +186,21 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
                 .toList();
     }
 
-    /** What the cache keeps of a volume that is not ours: its identity and its NFS source. */
-    static PersistentVolume stub(PersistentVolume volume) {
-        var stub = TrimmedItemStore.identity(volume, new PersistentVolume());
+    /**
+     * What the cache keeps of another provisioner's volume: its identity and NFS source when it is on one of our
+     * shares (its directory is then not an archive or a free directory, see ProvisionedBytes.directories), else
+     * nothing: such volumes are many in a large cluster and none of ours.
+     */
+    static PersistentVolume stub(PersistentVolume volume, ShareCatalog shares) {
         var nfs = volume.getSpec() == null ? null : volume.getSpec().getNfs();
-        if (nfs != null) {
-            stub.setSpec(new PersistentVolumeSpecBuilder()
-                    .withNewNfs()
-                    .withServer(nfs.getServer())
-                    .withPath(nfs.getPath())
-                    .endNfs()
-                    .build());
-        }
+        if (nfs == null || shares.forVolume(nfs.getServer(), nfs.getPath()).isEmpty()) return null;
+        var stub = TrimmedItemStore.identity(volume, new PersistentVolume());
+        stub.setSpec(new PersistentVolumeSpecBuilder()
+                .withNewNfs()
+                .withServer(nfs.getServer())
+                .withPath(nfs.getPath())
+                .endNfs()
+                .build());
         return stub;
     }
 

@@ -1,0 +1,45 @@
+package dev.nfsprov.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TrimmedItemStoreTest {
+
+    private static PersistentVolumeClaim claim(String name, boolean ours) {
+        return new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withNamespace("ns")
+                .withName(name)
+                .withAnnotations(Map.of("mine", String.valueOf(ours), "notes", "x".repeat(1024)))
+                .withManagedFields(List.of(new ManagedFieldsEntry()))
+                .endMetadata()
+                .build();
+    }
+
+    private final TrimmedItemStore<PersistentVolumeClaim> store = new TrimmedItemStore<>(
+            c -> "true".equals(c.getMetadata().getAnnotations().get("mine")), TrimmedItemStore::nothing);
+
+    @Test
+    void othersAreNotKeptAndOursAreKeptWithoutManagedFields() {
+        assertThat(store.put("ns/a", claim("a", false))).isNull();
+        assertThat(store.get("ns/a")).isNull();
+        store.put("ns/b", claim("b", true));
+        assertThat(store.get("ns/b").getMetadata().getAnnotations()).containsKey("notes");
+        assertThat(store.get("ns/b").getMetadata().getManagedFields()).isNullOrEmpty();
+        assertThat(store.keySet().toList()).containsExactly("ns/b");
+    }
+
+    @Test
+    void anObjectThatStopsBeingOursIsForgottenAndTheInformerToldWhatItWas() {
+        store.put("ns/b", claim("b", true));
+        var before = store.put("ns/b", claim("b", false));
+        assertThat(before).as("the old object, so the informer sees an update").isNotNull();
+        assertThat(store.get("ns/b")).isNull();
+    }
+}
