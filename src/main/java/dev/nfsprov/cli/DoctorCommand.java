@@ -3,6 +3,7 @@ package dev.nfsprov.cli;
 import dev.nfsprov.doctor.CapacityChecks;
 import dev.nfsprov.doctor.Check;
 import dev.nfsprov.doctor.ClusterChecks;
+import dev.nfsprov.doctor.Controllers;
 import dev.nfsprov.doctor.NfsChecks;
 import dev.nfsprov.doctor.Report;
 import dev.nfsprov.doctor.ShareChecks;
@@ -92,7 +93,7 @@ final class DoctorCommand implements Callable<Integer> {
             try (var client = KubeClients.create(kubeconfig, true)) {
                 var cluster = new ClusterChecks(client, KubeClients.source(kubeconfig));
                 boolean reached = cluster.run(namespace, report);
-                var main = reached ? cluster.mainController() : Optional.<ClusterChecks.Controller>empty();
+                var main = reached ? cluster.controllers().main() : Optional.<Controllers.Controller>empty();
                 if (main.isPresent() && server == null) {
                     var c = main.get();
                     server = c.nfsServer();

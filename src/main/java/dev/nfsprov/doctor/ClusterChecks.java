@@ -10,16 +10,12 @@ import dev.nfsprov.provision.ShareCatalog;
 import dev.nfsprov.provision.ShareMount;
 import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.reclaim.OnDelete;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -29,17 +25,6 @@ import java.util.Optional;
 
 /** What is wrong in the cluster for nfsprov: access, StorageClasses, the controller, and every Pending claim. */
 public final class ClusterChecks {
-
-    /** An nfsprov controller found as a Deployment: its namespace, name and configuration. */
-    public record Controller(
-            String namespace,
-            String name,
-            String provisioner,
-            String nfsServer,
-            String nfsPath,
-            boolean ready,
-            Map<String, String> selector,
-            List<ShareMount> moreShares) {}
 
     /**
      * (group, resource, verb) the controller needs cluster-wide: the chart's ClusterRole, which ChartIT holds it to.
@@ -62,7 +47,7 @@ public final class ClusterChecks {
 
     private final KubernetesClient client;
     private final String configSource;
-    private final List<Controller> controllers = new ArrayList<>();
+    private Controllers controllers = Controllers.NONE;
 
     /** configSource says where the client's configuration came from (a file, in-cluster), for error messages. */
     public ClusterChecks(KubernetesClient client, String configSource) {
@@ -70,20 +55,8 @@ public final class ClusterChecks {
         this.configSource = configSource;
     }
 
-    /** The controller whose shares doctor looks at: the first one whose Lease is held now, else the first. */
-    public Optional<Controller> mainController() {
-        if (controllers.size() <= 1) return controllers.stream().findFirst();
-        var leases = leases();
-        return controllers.stream()
-                .filter(c -> {
-                    Lease l = leases.get(Names.leaseName(c.provisioner()));
-                    return l != null && fresh(l);
-                })
-                .findFirst()
-                .or(() -> controllers.stream().findFirst());
-    }
-
-    public List<Controller> controllers() {
+    /** The nfsprov controllers found by {@link #run}: Deployments, the shares they serve, their Leases. */
+    public Controllers controllers() {
         return controllers;
     }
 
@@ -109,12 +82,11 @@ public final class ClusterChecks {
         permissions(report);
         List<StorageClass> classes =
                 client.storage().v1().storageClasses().list().getItems();
-        findControllers(report);
-        Map<String, Lease> leases = leases();
+        controllers = Controllers.find(client, report);
         defaultClasses(classes, report);
-        classParameters(classes, leases, report);
-        controllerHealth(leases, report);
-        pendingClaims(namespace, classes, leases, report);
+        classParameters(classes, report);
+        controllerHealth(report);
+        pendingClaims(namespace, classes, report);
         return true;
     }
 
@@ -145,94 +117,6 @@ public final class ClusterChecks {
                             + "(the chart's ClusterRole)"));
     }
 
-    private void findControllers(Report report) {
-        try {
-            for (Deployment d :
-                    client.apps().deployments().inAnyNamespace().list().getItems()) {
-                for (var c : d.getSpec().getTemplate().getSpec().getContainers()) {
-                    Map<String, String> env = new HashMap<>();
-                    if (c.getEnv() != null)
-                        for (EnvVar e : c.getEnv()) if (e.getValue() != null) env.put(e.getName(), e.getValue());
-                    if (env.containsKey("PROVISIONER_NAME") && env.containsKey("NFS_SERVER")) {
-                        boolean ready = d.getStatus() != null
-                                && d.getStatus().getReadyReplicas() != null
-                                && d.getStatus().getReadyReplicas() > 0;
-                        controllers.add(new Controller(
-                                d.getMetadata().getNamespace(),
-                                d.getMetadata().getName(),
-                                env.get("PROVISIONER_NAME"),
-                                env.get("NFS_SERVER"),
-                                env.get("NFS_PATH"),
-                                ready,
-                                d.getSpec().getSelector().getMatchLabels(),
-                                moreShares(c.getArgs())));
-                    }
-                }
-            }
-        } catch (KubernetesClientException e) {
-            report.add(Check.unknown("nfsprov Deployments", "cannot list Deployments: " + describe(e)));
-        }
-    }
-
-    /** The shares a controller serves besides NFS_SERVER/NFS_PATH: its --share arguments (chart value shares). */
-    public static List<ShareMount> moreShares(List<String> args) {
-        var out = new ArrayList<ShareMount>();
-        if (args == null) return out;
-        for (int i = 0; i < args.size(); i++) {
-            String spec = args.get(i).startsWith("--share=")
-                    ? args.get(i).substring("--share=".length())
-                    : args.get(i).equals("--share") && i + 1 < args.size() ? args.get(++i) : null;
-            if (spec == null) continue;
-            try {
-                out.add(ShareMount.parse(spec));
-            } catch (IllegalArgumentException e) {
-                // the controller refuses to start with it, and its Pod's state says so
-            }
-        }
-        return out;
-    }
-
-    private Map<String, Lease> leases() {
-        Map<String, Lease> byName = new HashMap<>();
-        try {
-            for (Lease l : client.leases().inAnyNamespace().list().getItems())
-                byName.merge(l.getMetadata().getName(), l, ClusterChecks::fresher);
-        } catch (KubernetesClientException e) {
-            // without Leases, controller health comes from Deployments alone
-        }
-        return byName;
-    }
-
-    private static Lease fresher(Lease a, Lease b) {
-        return renew(a).isAfter(renew(b)) ? a : b;
-    }
-
-    private static ZonedDateTime renew(Lease l) {
-        return l.getSpec().getRenewTime() == null
-                ? ZonedDateTime.parse("1970-01-01T00:00:00Z")
-                : l.getSpec().getRenewTime();
-    }
-
-    static boolean fresh(Lease l) {
-        int duration =
-                l.getSpec().getLeaseDurationSeconds() == null ? 15 : l.getSpec().getLeaseDurationSeconds();
-        return l.getSpec().getHolderIdentity() != null
-                && !l.getSpec().getHolderIdentity().isEmpty()
-                && renew(l).plusSeconds(duration + 5).isAfter(ZonedDateTime.now());
-    }
-
-    /** A controller for this provisioner is working: a fresh Lease, or a ready Deployment. */
-    private Optional<String> running(String provisioner, Map<String, Lease> leases) {
-        Lease l = leases.get(Names.leaseName(provisioner));
-        if (l != null && fresh(l))
-            return Optional.of("Lease " + l.getMetadata().getNamespace() + "/"
-                    + l.getMetadata().getName() + " held by " + l.getSpec().getHolderIdentity());
-        return controllers.stream()
-                .filter(c -> c.provisioner().equals(provisioner) && c.ready())
-                .findFirst()
-                .map(c -> "Deployment " + c.namespace() + "/" + c.name() + " ready");
-    }
-
     private void defaultClasses(List<StorageClass> classes, Report report) {
         List<String> defaults = classes.stream()
                 .filter(Names::isDefault)
@@ -254,19 +138,18 @@ public final class ClusterChecks {
     }
 
     /** Served by nfsprov: a Deployment says so, its Lease is held, or it has nfsprov's parameters. */
-    private boolean nfsprovClass(StorageClass c, Map<String, Lease> leases) {
+    private boolean nfsprovClass(StorageClass c) {
         Map<String, String> p = c.getParameters() == null ? Map.of() : c.getParameters();
-        Lease lease = leases.get(Names.leaseName(c.getProvisioner()));
-        return controllers.stream().anyMatch(k -> k.provisioner().equals(c.getProvisioner()))
-                || (lease != null && fresh(lease))
+        return controllers.all().stream().anyMatch(k -> k.provisioner().equals(c.getProvisioner()))
+                || controllers.leader(c.getProvisioner()).isPresent()
                 || p.containsKey(VolumeService.PARAM_PATH_PATTERN)
                 || p.containsKey(OnDelete.PARAM_ON_DELETE)
                 || p.containsKey(OnDelete.PARAM_ARCHIVE_ON_DELETE);
     }
 
-    private void classParameters(List<StorageClass> classes, Map<String, Lease> leases, Report report) {
+    private void classParameters(List<StorageClass> classes, Report report) {
         for (StorageClass c : classes.stream()
-                .filter(c -> nfsprovClass(c, leases))
+                .filter(this::nfsprovClass)
                 .sorted(Comparator.comparing(x -> x.getMetadata().getName()))
                 .toList()) {
             served.add(c);
@@ -290,7 +173,7 @@ public final class ClusterChecks {
                 problems.add(e.getMessage());
             }
             String share = p.get(ShareCatalog.PARAM_SHARE);
-            controllers.stream()
+            controllers.all().stream()
                     .filter(k -> k.provisioner().equals(c.getProvisioner()))
                     .findFirst()
                     .filter(k -> share != null
@@ -326,8 +209,8 @@ public final class ClusterChecks {
         }
     }
 
-    private void controllerHealth(Map<String, Lease> leases, Report report) {
-        for (Controller c : controllers) {
+    private void controllerHealth(Report report) {
+        for (Controllers.Controller c : controllers.all()) {
             String title = "controller " + c.namespace() + "/" + c.name();
             if (!c.ready()) {
                 String why = ControllerPods.trouble(client, c.namespace(), c.selector());
@@ -339,15 +222,17 @@ public final class ClusterChecks {
                                 + (why != null && why.contains("squashes root") ? " (docs/troubleshooting.md)" : "")));
                 continue;
             }
-            Lease l = leases.get(Names.leaseName(c.provisioner()));
             report.add(Check.ok(
                     title,
                     "ready, provisioner " + c.provisioner()
-                            + (l != null && fresh(l) ? ", leader " + l.getSpec().getHolderIdentity() : "")));
+                            + controllers
+                                    .leader(c.provisioner())
+                                    .map(l -> ", leader " + l.getSpec().getHolderIdentity())
+                                    .orElse("")));
         }
     }
 
-    private void pendingClaims(String namespace, List<StorageClass> classes, Map<String, Lease> leases, Report report) {
+    private void pendingClaims(String namespace, List<StorageClass> classes, Report report) {
         var list = namespace == null
                 ? client.persistentVolumeClaims().inAnyNamespace().list()
                 : client.persistentVolumeClaims().inNamespace(namespace).list();
@@ -363,7 +248,7 @@ public final class ClusterChecks {
                     claim.getStatus() == null ? "Pending" : claim.getStatus().getPhase();
             if (!"Pending".equals(phase) && !"Lost".equals(phase)) continue;
             pending++;
-            report.add(explain(claim, phase, byName, defaultClass, leases));
+            report.add(explain(claim, phase, byName, defaultClass));
         }
         if (pending == 0)
             report.add(Check.ok("claims", "none Pending" + (namespace == null ? "" : " in " + namespace)));
@@ -373,8 +258,7 @@ public final class ClusterChecks {
             PersistentVolumeClaim claim,
             String phase,
             Map<String, StorageClass> classes,
-            Optional<String> defaultClass,
-            Map<String, Lease> leases) {
+            Optional<String> defaultClass) {
         String ns = claim.getMetadata().getNamespace();
         String name = claim.getMetadata().getName();
         String title = "claim " + ns + "/" + name;
@@ -442,7 +326,7 @@ public final class ClusterChecks {
             case ClaimVerdict.Provision p -> {}
         }
         Optional<Event> failed = lastFailure(claim);
-        if (running(sc.getProvisioner(), leases).isEmpty()) {
+        if (controllers.running(sc.getProvisioner()).isEmpty()) {
             return Check.problem(
                     title,
                     "Pending: no running controller for provisioner " + sc.getProvisioner() + " (class " + cls + ")",

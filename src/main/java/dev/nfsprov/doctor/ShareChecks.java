@@ -20,7 +20,7 @@ public final class ShareChecks {
         this.client = client;
     }
 
-    public void run(ClusterChecks.Controller controller, Report report) {
+    public void run(Controllers.Controller controller, Report report) {
         String name = Names.statusName(controller.provisioner());
         try {
             var cm = client.configMaps()

@@ -179,7 +179,7 @@ class ChartIT {
         var pod = deployment.getSpec().getTemplate().getSpec();
         var args = pod.getContainers().getFirst().getArgs();
         // what the controller is given is what it parses, and what doctor reads back from the Deployment
-        var shares = dev.nfsprov.doctor.ClusterChecks.moreShares(args);
+        var shares = dev.nfsprov.doctor.Controllers.moreShares(args);
         assertThat(shares)
                 .extracting(m -> m.name() + " " + m.where() + " " + m.mountPath())
                 .containsExactly("fast 10.1.1.2:/export/fast /shares/fast", "cold nas.example:/cold /shares/cold");
