@@ -193,7 +193,7 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
      */
     static PersistentVolume stub(PersistentVolume volume, ShareCatalog shares) {
         var nfs = volume.getSpec() == null ? null : volume.getSpec().getNfs();
-        if (nfs == null || shares.forVolume(nfs.getServer(), nfs.getPath()).isEmpty()) return null;
+        if (nfs == null || !shares.holds(nfs.getServer(), nfs.getPath())) return null;
         var stub = TrimmedItemStore.identity(volume, new PersistentVolume());
         stub.setSpec(new PersistentVolumeSpecBuilder()
                 .withNewNfs()

@@ -93,6 +93,11 @@ public final class ShareCatalog {
         return Optional.empty();
     }
 
+    /** Whether a PV's nfs source points into any of the shares, however its path is written. */
+    public boolean holds(String nfsServer, String nfsPath) {
+        return entries.stream().anyMatch(e -> e.volumes().location().holds(nfsServer, nfsPath));
+    }
+
     /** Where the shares are, for messages: "default (10.1.1.1:/export), fast (...)". */
     public String describe() {
         List<String> out = new ArrayList<>();

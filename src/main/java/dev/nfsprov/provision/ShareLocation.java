@@ -42,6 +42,17 @@ public record ShareLocation(String server, String exportPath) {
         return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
     }
 
+    /**
+     * Whether a PV's nfs server and path point into this share, written any way a client accepts (a trailing or
+     * doubled slash, the export itself): such a volume can hold one of our directories even where
+     * {@link #directoryOf} cannot name it.
+     */
+    public boolean holds(String pvServer, String pvPath) {
+        if (!sameServer(server, pvServer) || pvPath == null) return false;
+        String p = normal(pvPath);
+        return p.equals(exportPath) || exportPath.equals("/") || p.startsWith(exportPath + "/");
+    }
+
     public String nfsPath(RelativePath directory) {
         return (exportPath.equals("/") ? "" : exportPath) + "/" + directory;
     }

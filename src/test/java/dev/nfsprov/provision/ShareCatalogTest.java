@@ -66,6 +66,21 @@ class ShareCatalogTest {
 
     @ParameterizedTest
     @CsvSource({
+        "10.1.1.1, /export/pvc-1/, true",
+        "10.1.1.1, //export//pvc-1, true",
+        "10.1.1.1, /export, true",
+        "10.1.1.1., /cold/x/, true",
+        "10.1.1.2, /export/pvc-1/, true",
+        "10.1.1.3, /export/pvc-1/, false",
+        "10.1.1.1, /exported/pvc-1, false",
+        "10.1.1.1, /, false",
+    })
+    void aVolumeThatPointsIntoAShareHoweverItsPathIsWrittenIsKnownToDoSo(String server, String path, boolean holds) {
+        assertThat(catalog.holds(server, path)).isEqualTo(holds);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
         "10.1.1.1, /export, 10.1.1.1, /export/fast, overlap",
         "10.1.1.1, /export, 10.1.1.1, /export/, overlap",
         "10.1.1.1, /, 10.1.1.1, /export, overlap",
