@@ -4,7 +4,6 @@ import dev.nfsprov.controller.ProvisionerApp;
 import dev.nfsprov.controller.ProvisionerSettings;
 import dev.nfsprov.controller.UsageScanner;
 import dev.nfsprov.protocol.ApiErrors;
-import dev.nfsprov.provision.ShareCatalog;
 import dev.nfsprov.provision.ShareLocation;
 import dev.nfsprov.provision.ShareMount;
 import dev.nfsprov.share.DirectorySettings;
@@ -20,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -64,12 +64,8 @@ final class ControllerCommand implements Callable<Integer> {
             description = "where the share is mounted in this process (default /persistentvolumes)")
     Path mountPath;
 
-    @Option(
-            names = "--share",
-            paramLabel = "name=NAME,server=SERVER,path=/PATH[,mount=/DIR]",
-            description = "another share to serve, chosen by a StorageClass's parameter share: NAME; mounted at"
-                    + " /shares/NAME unless mount= says (repeatable; NFS_SERVER/NFS_PATH is the share \"default\")")
-    List<String> extraShares = new ArrayList<>();
+    @Mixin
+    MoreShares moreShares;
 
     @Option(
             names = "--default-mode",
@@ -175,13 +171,13 @@ final class ControllerCommand implements Callable<Integer> {
                 throw new UserError("ENABLE_LEADER_ELECTION (or --leader-election) must be true or false, not \""
                         + leaderElection + "\"");
         };
-        List<ShareMount> shares = new ArrayList<>();
+        List<ShareMount> shares;
         DirectorySettings defaults;
         try {
-            shares.add(new ShareMount(
-                    ShareMount.DEFAULT, new ShareLocation(nfsServer.strip(), nfsPath.strip()), mountPath));
-            for (String spec : extraShares) shares.add(ShareMount.parse(spec));
-            ShareCatalog.check(shares);
+            shares = moreShares.with(
+                    new ShareMount(
+                            ShareMount.DEFAULT, new ShareLocation(nfsServer.strip(), nfsPath.strip()), mountPath),
+                    false);
             defaults = DirectorySettings.DEFAULT.with(
                     emptyToNull(defaultMode), emptyToNull(defaultUid), emptyToNull(defaultGid), "NFS_DEFAULT_*");
         } catch (IllegalArgumentException e) {
@@ -202,7 +198,7 @@ final class ControllerCommand implements Callable<Integer> {
                 + UUID.randomUUID().toString().substring(0, 8);
         return new ProvisionerSettings(
                 provisionerName,
-                List.copyOf(shares),
+                shares,
                 defaults,
                 election,
                 namespace,

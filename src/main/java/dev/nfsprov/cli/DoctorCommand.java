@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -108,23 +109,11 @@ final class DoctorCommand implements Callable<Integer> {
                     new VolumeAccessChecks(client, nfs.host(), nfs.port(), probeTimeout)
                             .run(namespace, cluster.served(), report);
                     var probes = new LinkedHashMap<String, CapacityChecks.Share>();
-                    if (server != null)
-                        probes.put(
-                                ShareMount.DEFAULT,
-                                new CapacityChecks.Share(new NfsProbe(nfs.host(), nfs.port(), probeTimeout), path));
-                    for (ShareMount m : more) {
-                        HostPort at = KubeClients.address(
-                                "share " + m.name(),
-                                "HOST or HOST:PORT",
-                                m.location().server(),
-                                null,
-                                2049);
-                        probes.put(
-                                m.name(),
-                                new CapacityChecks.Share(
-                                        new NfsProbe(at.host(), at.port(), probeTimeout),
-                                        m.location().exportPath()));
-                    }
+                    shares(server, path, more)
+                            .forEach((name, t) -> probes.put(
+                                    name,
+                                    new CapacityChecks.Share(
+                                            new NfsProbe(t.at().host(), t.at().port(), probeTimeout), t.path())));
                     new CapacityChecks(client, probes).run(namespace, cluster.served(), report);
                 }
             } catch (KubernetesClientException e) {
@@ -136,23 +125,37 @@ final class DoctorCommand implements Callable<Integer> {
                 report.add(Check.unknown(
                         "NFS server", "no --nfs-server given and no nfsprov Deployment to read NFS_SERVER from"));
             } else {
-                HostPort nfs = KubeClients.address("--nfs-server", "HOST or HOST:PORT", server, null, 2049);
-                new NfsChecks(nfs.host(), nfs.port(), portmapperPort, probeTimeout).run(path, report);
-                for (ShareMount m : more) {
-                    HostPort at = KubeClients.address(
-                            "share " + m.name(),
-                            "HOST or HOST:PORT",
-                            m.location().server(),
-                            null,
-                            2049);
-                    new NfsChecks(at.host(), at.port(), portmapperPort, probeTimeout)
-                            .run(m.location().exportPath(), report);
-                }
+                for (Share t : shares(server, path, more).values())
+                    new NfsChecks(t.at().host(), t.at().port(), portmapperPort, probeTimeout).run(t.path(), report);
             }
         }
         var out = spec.commandLine().getOut();
         if (output.equals("json")) report.printJson(out);
         else report.printText(out);
         return report.exitCode();
+    }
+
+    /** A share as doctor reaches it. */
+    private record Share(HostPort at, String path) {}
+
+    /** The shares to check, by name: "default" (--nfs-server/--nfs-path or NFS_SERVER/NFS_PATH), then the others. */
+    private static Map<String, Share> shares(String server, String path, List<ShareMount> more) {
+        var out = new LinkedHashMap<String, Share>();
+        if (server == null) return out;
+        out.put(
+                ShareMount.DEFAULT,
+                new Share(KubeClients.address("--nfs-server", "HOST or HOST:PORT", server, null, 2049), path));
+        for (ShareMount m : more)
+            out.put(
+                    m.name(),
+                    new Share(
+                            KubeClients.address(
+                                    "share " + m.name(),
+                                    "HOST or HOST:PORT",
+                                    m.location().server(),
+                                    null,
+                                    2049),
+                            m.location().exportPath()));
+        return out;
     }
 }

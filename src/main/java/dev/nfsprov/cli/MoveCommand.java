@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,12 +45,8 @@ final class MoveCommand implements Callable<Integer> {
     @Mixin
     ShareOptions where;
 
-    @Option(
-            names = "--share",
-            paramLabel = "name=NAME,server=SERVER,path=/PATH,mount=/DIR",
-            description = "another share, as the controller's --share, with mount= where it is mounted here"
-                    + " (repeatable; --mount-path, --nfs-server and --nfs-path give the share \"default\")")
-    List<String> moreShares = new ArrayList<>();
+    @Mixin
+    MoreShares moreShares;
 
     @Option(names = "--apply", description = "do it (without: print the plan and change nothing)")
     boolean apply;
@@ -112,23 +107,16 @@ final class MoveCommand implements Callable<Integer> {
     }
 
     private ShareCatalog shares() {
-        var mounts = new ArrayList<ShareMount>();
+        ShareMount first;
         try {
-            mounts.add(new ShareMount(ShareMount.DEFAULT, where.location(), where.mountPath));
-            for (String s : moreShares) {
-                var m = ShareMount.parse(s);
-                if (!s.contains("mount="))
-                    throw new UserError("--share " + s + ": say where it is mounted on this machine with mount=");
-                mounts.add(m);
-            }
-            var entries = new ArrayList<ShareCatalog.Entry>();
-            for (ShareMount m : mounts) {
-                entries.add(new ShareCatalog.Entry(
-                        m, new VolumeService(new Share(m.mountPath()), m.location(), DirectorySettings.DEFAULT)));
-            }
-            return new ShareCatalog(entries);
+            first = new ShareMount(ShareMount.DEFAULT, where.location(), where.mountPath);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
+        var entries = new ArrayList<ShareCatalog.Entry>();
+        for (ShareMount m : moreShares.with(first, true))
+            entries.add(new ShareCatalog.Entry(
+                    m, new VolumeService(new Share(m.mountPath()), m.location(), DirectorySettings.DEFAULT)));
+        return new ShareCatalog(entries);
     }
 }
