@@ -77,9 +77,9 @@ final class ArchivePass {
             }
         }
         var kept = found.stream().filter(a -> !deleted.contains(a.path())).toList();
-        sizes.keySet()
-                .removeIf(k ->
-                        k.startsWith(share.name() + "/") && kept.stream().noneMatch(a -> k.equals(key(share, a))));
+        var keptKeys = new HashSet<String>(); // sizes of archives gone since are forgotten
+        kept.forEach(a -> keptKeys.add(key(share, a)));
+        sizes.keySet().removeIf(k -> k.startsWith(share.name() + "/") && !keptKeys.contains(k));
         long total = kept.stream().mapToLong(a -> bytes.get(a.path())).sum();
         Instant oldest = kept.stream()
                 .map(a -> a.record() == null ? null : a.record().archived())

@@ -167,48 +167,15 @@ class SharesIT {
     void doctorLooksAtEveryShareOfTheControllersDeployment() {
         // The controller's Deployment as the chart writes it (no kubelet here runs it; the process above works);
         // ports are given because the test servers do not listen on 2049.
-        var labels = Map.of("app.kubernetes.io/name", "nfsprov", "app.kubernetes.io/instance", ns);
-        env.client
-                .apps()
-                .deployments()
-                .inNamespace(ns)
-                .resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
-                        .withNewMetadata()
-                        .withName("nfsprov")
-                        .endMetadata()
-                        .withNewSpec()
-                        .withNewSelector()
-                        .withMatchLabels(labels)
-                        .endSelector()
-                        .withNewTemplate()
-                        .withNewMetadata()
-                        .withLabels(labels)
-                        .endMetadata()
-                        .withNewSpec()
-                        .addNewContainer()
-                        .withName("nfsprov")
-                        .withImage("nfsprov:0.1.0")
-                        .withArgs(
-                                "controller",
-                                "--share=name=second,server=" + SECOND + ":" + secondPort + ",path=/nfsprov")
-                        .addNewEnv()
-                        .withName("PROVISIONER_NAME")
-                        .withValue("nfsprov.dev/" + ns)
-                        .endEnv()
-                        .addNewEnv()
-                        .withName("NFS_SERVER")
-                        .withValue("127.0.0.1:" + env.nfsPort)
-                        .endEnv()
-                        .addNewEnv()
-                        .withName("NFS_PATH")
-                        .withValue(env.nfsPath)
-                        .endEnv()
-                        .endContainer()
-                        .endSpec()
-                        .endTemplate()
-                        .endSpec()
-                        .build())
-                .create();
+        var controllerEnv = new java.util.LinkedHashMap<String, String>();
+        controllerEnv.put("PROVISIONER_NAME", "nfsprov.dev/" + ns);
+        controllerEnv.put("NFS_SERVER", "127.0.0.1:" + env.nfsPort);
+        controllerEnv.put("NFS_PATH", env.nfsPath);
+        kube.controllerDeployment(
+                "nfsprov",
+                controllerEnv,
+                "controller",
+                "--share=name=second,server=" + SECOND + ":" + secondPort + ",path=/nfsprov");
         Await.until(
                 "the shares' figures recorded",
                 Duration.ofSeconds(60),

@@ -43,6 +43,19 @@ final class Chart {
         return helm(args.toArray(String[]::new));
     }
 
+    /** helm template with these --set values, for values the chart must refuse: its exit code and messages. */
+    static Commands.Result templateRefused(String... sets) {
+        var cmd = new ArrayList<>(List.of(
+                TestEnvironment.tool("helm").toString(),
+                "template",
+                "x",
+                CHART.toString(),
+                "--kube-version",
+                KUBE_VERSION));
+        for (String s : sets) cmd.addAll(List.of("--set", s));
+        return Commands.run(Map.of(), cmd);
+    }
+
     static Commands.Result kubectl(TestEnvironment env, String stdin, String... args) {
         try {
             Path input = Files.createTempFile("nfsprov-manifest", ".yaml");

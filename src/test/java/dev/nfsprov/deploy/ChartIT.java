@@ -204,38 +204,15 @@ class ChartIT {
         var dryRun = Chart.kubectl(ns.env(), yaml, "apply", "--dry-run=server", "-n", ns.name(), "-f", "-");
         assertThat(dryRun.exitCode()).as(dryRun.stderr()).isZero();
 
-        var reserved = dev.nfsprov.testenv.Commands.run(
-                java.util.Map.of(),
-                List.of(
-                        TestEnvironment.tool("helm").toString(),
-                        "template",
-                        "x",
-                        Chart.CHART.toString(),
-                        "--kube-version",
-                        Chart.KUBE_VERSION,
-                        "--set",
-                        "nfs.server=a",
-                        "--set",
-                        "shares[0].name=default",
-                        "--set",
-                        "shares[0].server=b",
-                        "--set",
-                        "shares[0].path=/x"));
+        var reserved = Chart.templateRefused(
+                "nfs.server=a", "shares[0].name=default", "shares[0].server=b", "shares[0].path=/x");
         assertThat(reserved.exitCode()).isNotZero();
         assertThat(reserved.stderr()).contains("shares/0/name");
     }
 
     @Test
     void missingServerFailsWithWhatToSet() {
-        var r = dev.nfsprov.testenv.Commands.run(
-                java.util.Map.of(),
-                List.of(
-                        TestEnvironment.tool("helm").toString(),
-                        "template",
-                        "x",
-                        Chart.CHART.toString(),
-                        "--kube-version",
-                        Chart.KUBE_VERSION));
+        var r = Chart.templateRefused();
         assertThat(r.exitCode()).isNotZero();
         assertThat(r.stderr()).contains("nfs.server is required");
     }

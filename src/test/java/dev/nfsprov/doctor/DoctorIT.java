@@ -377,41 +377,12 @@ class DoctorIT {
         String said = "nfsprov: mount path /persistentvolumes (owner uid 65534, mode 0755) is not writable by"
                 + " root: the NFS export squashes root (root_squash, most servers' default). Export it with"
                 + " no_root_squash, or run the controller as uid 65534";
-        var labels = Map.of("app.kubernetes.io/name", "nfsprov", "app.kubernetes.io/instance", ns.name());
-        env.client
-                .apps()
-                .deployments()
-                .inNamespace(ns.name())
-                .resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
-                        .withNewMetadata()
-                        .withName("squashed")
-                        .endMetadata()
-                        .withNewSpec()
-                        .withNewSelector()
-                        .withMatchLabels(labels)
-                        .endSelector()
-                        .withNewTemplate()
-                        .withNewMetadata()
-                        .withLabels(labels)
-                        .endMetadata()
-                        .withNewSpec()
-                        .addNewContainer()
-                        .withName("nfsprov")
-                        .withImage("nfsprov:0.1.0")
-                        .addNewEnv()
-                        .withName("PROVISIONER_NAME")
-                        .withValue("cluster.local/" + ns.name())
-                        .endEnv()
-                        .addNewEnv()
-                        .withName("NFS_SERVER")
-                        .withValue("127.0.0.1")
-                        .endEnv()
-                        .endContainer()
-                        .endSpec()
-                        .endTemplate()
-                        .endSpec()
-                        .build())
-                .create();
+        var kube = new Kube(env.client, ns.name());
+        var labels = kube.controllerLabels();
+        var controllerEnv = new java.util.LinkedHashMap<String, String>();
+        controllerEnv.put("PROVISIONER_NAME", "cluster.local/" + ns.name());
+        controllerEnv.put("NFS_SERVER", "127.0.0.1");
+        kube.controllerDeployment("squashed", controllerEnv);
         var pod = Await.until(
                         "the Deployment's Pod",
                         Duration.ofSeconds(60),

@@ -117,4 +117,43 @@ public class Kube {
                         && claimUid.equals(v.getSpec().getClaimRef().getUid()))
                 .toList();
     }
+
+    /**
+     * An nfsprov controller's Deployment as doctor finds it (environment and arguments as the chart writes them);
+     * no kubelet runs it here. Its Pods carry {@link #controllerLabels}.
+     */
+    public void controllerDeployment(String name, java.util.LinkedHashMap<String, String> env, String... args) {
+        var container = new io.fabric8.kubernetes.api.model.ContainerBuilder()
+                .withName("nfsprov")
+                .withImage("nfsprov:0.1.0")
+                .withArgs(args.length == 0 ? null : List.of(args));
+        env.forEach((k, v) -> container.addNewEnv().withName(k).withValue(v).endEnv());
+        client.apps()
+                .deployments()
+                .inNamespace(namespace)
+                .resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNewSelector()
+                        .withMatchLabels(controllerLabels())
+                        .endSelector()
+                        .withNewTemplate()
+                        .withNewMetadata()
+                        .withLabels(controllerLabels())
+                        .endMetadata()
+                        .withNewSpec()
+                        .addToContainers(container.build())
+                        .endSpec()
+                        .endTemplate()
+                        .endSpec()
+                        .build())
+                .create();
+    }
+
+    /** The labels of {@link #controllerDeployment}'s Pods: the chart's. */
+    public Map<String, String> controllerLabels() {
+        return Map.of("app.kubernetes.io/name", "nfsprov", "app.kubernetes.io/instance", namespace);
+    }
 }
