@@ -15,7 +15,7 @@ FROM debian:12-slim
 # bash for the launcher; the JVM is jlinked, the share is mounted by the kubelet.
 RUN groupadd --gid 65532 nfsprov && useradd --uid 65532 --gid 65532 --no-create-home --shell /sbin/nologin nfsprov
 COPY --from=build /out /opt/nfsprov
-ENV LANG=C.UTF-8 PATH=/opt/nfsprov/bin:/usr/bin:/bin TMPDIR=/tmp NFSPROV_CDS_ARCHIVE=/tmp/nfsprov.jsa
+ENV LANG=C.UTF-8 PATH=/opt/nfsprov/bin:/usr/bin:/bin TMPDIR=/tmp
 USER 65532:65532
 ENTRYPOINT ["/opt/nfsprov/bin/nfsprov"]
 CMD ["controller"]

@@ -3,6 +3,7 @@ package dev.nfsprov.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nfsprov.testenv.Await;
+import dev.nfsprov.testenv.ImageLayout;
 import dev.nfsprov.testenv.Kube;
 import dev.nfsprov.testenv.ProvisionerProcess;
 import dev.nfsprov.testenv.RealCluster;
@@ -279,15 +280,7 @@ class RbacIT {
 
     @Test
     void theChartsPermissionsAreEnoughAndEachIsNeeded() throws Exception {
-        Path image = TestEnvironment.REPO.resolve("target/image-rbac");
-        dev.nfsprov.testenv.Commands.runOrFail(
-                Map.of(),
-                List.of(
-                        TestEnvironment.REPO
-                                .resolve("scripts/build-image-layout")
-                                .toString(),
-                        image.toString()),
-                "scripts/build-image-layout failed");
+        Path image = ImageLayout.get();
         scenario(image.resolve("bin/nfsprov"));
 
         List<String> unneeded = new ArrayList<>();
