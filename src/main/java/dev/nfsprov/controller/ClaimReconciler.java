@@ -62,6 +62,17 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
         return ClaimRules.handedTo(claim, w.provisionerName()) || ClaimRules.grown(claim, w.provisionerName());
     }
 
+    /**
+     * What the cache keeps of a claim not wanted now: the identity of one handed to this provisioner, so that its
+     * delete still reaches JOSDK, which forgets a resource only then (the informer reports a delete only of what its
+     * store holds); nothing of any other, so that memory does not follow other provisioners' claims.
+     */
+    static PersistentVolumeClaim stub(PersistentVolumeClaim claim, String provisioner) {
+        return ClaimRules.names(claim, provisioner)
+                ? TrimmedItemStore.identity(claim, new PersistentVolumeClaim())
+                : null;
+    }
+
     /** A change to a StorageClass re-examines the claims of that class (a fixed pathPattern, say). */
     @Override
     public List<EventSource<?, PersistentVolumeClaim>> prepareEventSources(

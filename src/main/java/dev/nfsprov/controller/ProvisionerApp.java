@@ -101,14 +101,22 @@ public final class ProvisionerApp implements AutoCloseable {
                 new ShareStatus(client, settings.leaseNamespace(), settings.provisionerName()));
         var claims = new ClaimReconciler(wiring);
         // Initial lists come in pages; this provisioner's objects are cached in full, others not (TrimmedItemStore).
+        // Adds and updates are filtered, deletes never: JOSDK forgets a resource's state only on its delete event, so a
+        // claim deleted after it was Bound (no longer wanted) was remembered for good, and a tenant creating and
+        // deleting claims in a loop grew the heap (ChurnIT). No periodic re-reconcile: each leaves a cancelled timer
+        // task
+        // in JOSDK's queue for its whole interval (10 h); every wait here is an explicit rescheduleAfter.
         operator.register(
                 claims,
                 c -> c.withName("claims")
                         .withGenerationAware(false)
                         .withRetry(retry())
-                        .withItemStore(new TrimmedItemStore<>(claims::wanted, TrimmedItemStore::nothing))
+                        .withItemStore(new TrimmedItemStore<>(
+                                claims::wanted, claim -> ClaimReconciler.stub(claim, settings.provisionerName())))
                         .withInformerListLimit(LIST_PAGE)
-                        .withGenericFilter(claims::wanted));
+                        .withReconciliationMaxInterval(null)
+                        .withOnAddFilter(claims::wanted)
+                        .withOnUpdateFilter((now, before) -> claims.wanted(now)));
         var pvs = new VolumeReconciler(wiring);
         operator.register(
                 pvs,
@@ -118,7 +126,9 @@ public final class ProvisionerApp implements AutoCloseable {
                         .withItemStore(new TrimmedItemStore<>(pvs::ours, v -> VolumeReconciler.stub(v, shares)))
                         .withInformerListLimit(LIST_PAGE)
                         .withFinalizer(Names.FINALIZER)
-                        .withGenericFilter(pvs::ours));
+                        .withReconciliationMaxInterval(null)
+                        .withOnAddFilter(pvs::ours)
+                        .withOnUpdateFilter((now, before) -> pvs.ours(now)));
         probes = ProbeServer.start(
                 settings.metricsAddress(),
                 registry,

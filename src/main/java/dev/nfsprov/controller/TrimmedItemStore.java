@@ -41,11 +41,6 @@ final class TrimmedItemStore<V extends HasMetadata> extends BasicItemStore<V> {
         return kept == null ? super.remove(key) : super.put(key, kept);
     }
 
-    /** For objects that need not be remembered at all: the informer's store keeps nothing of them. */
-    static <V extends HasMetadata> V nothing(V item) {
-        return null;
-    }
-
     /** The object's name, namespace, uid, resourceVersion and deletion time, on an empty object of its kind. */
     static <V extends HasMetadata> V identity(V item, V empty) {
         ObjectMeta m = item.getMetadata();

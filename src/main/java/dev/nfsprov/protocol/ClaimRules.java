@@ -17,6 +17,13 @@ public final class ClaimRules {
         return notOurs(claim, provisioner) == null;
     }
 
+    /** The PV controller handed the claim to this provisioner (its annotation stays once the claim is bound). */
+    public static boolean names(PersistentVolumeClaim claim, String provisioner) {
+        var a = annotations(claim);
+        return provisioner.equals(a.get(Names.ANN_STORAGE_PROVISIONER))
+                || provisioner.equals(a.get(Names.ANN_BETA_STORAGE_PROVISIONER));
+    }
+
     /**
      * A bound claim of this provisioner whose request grew past its capacity: kube-controller-manager's expand
      * controller leaves in-tree NFS volumes to "an external controller" (Event ExternalExpanding), which nfsprov is.
@@ -27,9 +34,7 @@ public final class ClaimRules {
         if (spec == null || spec.getVolumeName() == null || spec.getVolumeName().isEmpty()) return false;
         var status = claim.getStatus();
         if (status == null || !"Bound".equals(status.getPhase()) || status.getCapacity() == null) return false;
-        var a = annotations(claim);
-        if (!provisioner.equals(a.get(Names.ANN_STORAGE_PROVISIONER))
-                && !provisioner.equals(a.get(Names.ANN_BETA_STORAGE_PROVISIONER))) return false;
+        if (!names(claim, provisioner)) return false;
         var requests = spec.getResources() == null ? null : spec.getResources().getRequests();
         if (requests == null) return false;
         return Quantities.bytes(requests.get("storage"))

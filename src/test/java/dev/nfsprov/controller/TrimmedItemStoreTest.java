@@ -2,6 +2,7 @@ package dev.nfsprov.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nfsprov.protocol.Names;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -23,7 +24,7 @@ class TrimmedItemStoreTest {
     }
 
     private final TrimmedItemStore<PersistentVolumeClaim> store = new TrimmedItemStore<>(
-            c -> "true".equals(c.getMetadata().getAnnotations().get("mine")), TrimmedItemStore::nothing);
+            c -> "true".equals(c.getMetadata().getAnnotations().get("mine")), c -> null);
 
     @Test
     void othersAreNotKeptAndOursAreKeptWithoutManagedFields() {
@@ -41,5 +42,25 @@ class TrimmedItemStoreTest {
         var before = store.put("ns/b", claim("b", false));
         assertThat(before).as("the old object, so the informer sees an update").isNotNull();
         assertThat(store.get("ns/b")).isNull();
+    }
+
+    @Test
+    void aBoundClaimOfThisProvisionerKeepsItsIdentitySoItsDeleteReachesJosdk() {
+        var claims = new TrimmedItemStore<PersistentVolumeClaim>(c -> false, c -> ClaimReconciler.stub(c, "us"));
+        var ours = claim("ours", false);
+        ours.getMetadata().setAnnotations(Map.of(Names.ANN_STORAGE_PROVISIONER, "us", "notes", "x".repeat(1024)));
+        ours.getMetadata().setUid("u-1");
+        var theirs = claim("theirs", false);
+        theirs.getMetadata().setAnnotations(Map.of(Names.ANN_STORAGE_PROVISIONER, "them"));
+        claims.put("ns/ours", ours);
+        claims.put("ns/theirs", theirs);
+        assertThat(claims.keySet().toList()).containsExactly("ns/ours");
+        var kept = claims.get("ns/ours");
+        assertThat(kept.getMetadata().getUid()).isEqualTo("u-1");
+        assertThat(kept.getMetadata().getAnnotations()).as("only the identity").isNullOrEmpty();
+        assertThat(kept.getSpec()).isNull();
+        assertThat(claims.remove("ns/ours"))
+                .as("what the informer reports as deleted")
+                .isNotNull();
     }
 }

@@ -90,6 +90,10 @@ public class Kube {
         client.persistentVolumeClaims().inNamespace(namespace).withName(name).delete();
     }
 
+    public void awaitClaimGone(String name) {
+        Await.until("PersistentVolumeClaim " + name + " deleted", BIND_TIMEOUT, () -> claim(name) == null);
+    }
+
     public void awaitVolumeGone(String name) {
         Await.until("PersistentVolume " + name + " deleted", BIND_TIMEOUT, () -> volume(name) == null);
     }
