@@ -38,19 +38,25 @@ final class TrimmedItemStore<V extends HasMetadata> extends BasicItemStore<V> {
             return super.put(key, item);
         }
         V kept = stub.apply(item);
+        // The informer hands this same object to the event handlers, which drop it; until they have, its queue holds
+        // it. Only its identity there too, so a start among thousands of others' objects does not hold them whole.
+        item.setMetadata(identityOf(item.getMetadata()));
         return kept == null ? super.remove(key) : super.put(key, kept);
     }
 
     /** The object's name, namespace, uid, resourceVersion and deletion time, on an empty object of its kind. */
     static <V extends HasMetadata> V identity(V item, V empty) {
-        ObjectMeta m = item.getMetadata();
-        empty.setMetadata(new ObjectMetaBuilder()
+        empty.setMetadata(identityOf(item.getMetadata()));
+        return empty;
+    }
+
+    private static ObjectMeta identityOf(ObjectMeta m) {
+        return new ObjectMetaBuilder()
                 .withName(m.getName())
                 .withNamespace(m.getNamespace())
                 .withUid(m.getUid())
                 .withResourceVersion(m.getResourceVersion())
                 .withDeletionTimestamp(m.getDeletionTimestamp())
-                .build());
-        return empty;
+                .build();
     }
 }

@@ -28,8 +28,13 @@ class TrimmedItemStoreTest {
 
     @Test
     void othersAreNotKeptAndOursAreKeptWithoutManagedFields() {
-        assertThat(store.put("ns/a", claim("a", false))).isNull();
+        var other = claim("a", false);
+        assertThat(store.put("ns/a", other)).isNull();
         assertThat(store.get("ns/a")).isNull();
+        assertThat(other.getMetadata().getAnnotations())
+                .as("what the informer hands to the event handlers: the identity only")
+                .isNullOrEmpty();
+        assertThat(other.getMetadata().getName()).isEqualTo("a");
         store.put("ns/b", claim("b", true));
         assertThat(store.get("ns/b").getMetadata().getAnnotations()).containsKey("notes");
         assertThat(store.get("ns/b").getMetadata().getManagedFields()).isNullOrEmpty();
