@@ -6,12 +6,14 @@ import dev.nfsprov.provision.ShareCatalog;
 import dev.nfsprov.provision.ShareMount;
 import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.share.Share;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Lister;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -21,6 +23,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
@@ -100,35 +104,22 @@ public final class ProvisionerApp implements AutoCloseable {
                 settings.usage(),
                 new ShareStatus(client, settings.leaseNamespace(), settings.provisionerName()));
         var claims = new ClaimReconciler(wiring);
-        // Initial lists come in pages; this provisioner's objects are cached in full, others not (TrimmedItemStore).
-        // Adds and updates are filtered, deletes never: JOSDK forgets a resource's state only on its delete event, so a
-        // claim deleted after it was Bound (no longer wanted) was remembered for good, and a tenant creating and
-        // deleting claims in a loop grew the heap (ChurnIT). No periodic re-reconcile: each leaves a cancelled timer
-        // task
-        // in JOSDK's queue for its whole interval (10 h); every wait here is an explicit rescheduleAfter.
         operator.register(
                 claims,
-                c -> c.withName("claims")
-                        .withGenerationAware(false)
-                        .withRetry(retry())
-                        .withItemStore(new TrimmedItemStore<>(
-                                claims::wanted, claim -> ClaimReconciler.stub(claim, settings.provisionerName())))
-                        .withInformerListLimit(LIST_PAGE)
-                        .withReconciliationMaxInterval(null)
-                        .withOnAddFilter(claims::wanted)
-                        .withOnUpdateFilter((now, before) -> claims.wanted(now)));
+                c -> watched(
+                        c.withName("claims").withGenerationAware(false).withRetry(retry()),
+                        claims::wanted,
+                        claim -> ClaimReconciler.stub(claim, settings.provisionerName())));
         var pvs = new VolumeReconciler(wiring);
         operator.register(
                 pvs,
-                c -> c.withName("volumes")
-                        .withGenerationAware(false)
-                        .withRetry(retry())
-                        .withItemStore(new TrimmedItemStore<>(pvs::ours, v -> VolumeReconciler.stub(v, shares)))
-                        .withInformerListLimit(LIST_PAGE)
-                        .withFinalizer(Names.FINALIZER)
-                        .withReconciliationMaxInterval(null)
-                        .withOnAddFilter(pvs::ours)
-                        .withOnUpdateFilter((now, before) -> pvs.ours(now)));
+                c -> watched(
+                        c.withName("volumes")
+                                .withGenerationAware(false)
+                                .withRetry(retry())
+                                .withFinalizer(Names.FINALIZER),
+                        pvs::ours,
+                        v -> VolumeReconciler.stub(v, shares)));
         probes = ProbeServer.start(
                 settings.metricsAddress(),
                 registry,
@@ -178,6 +169,22 @@ public final class ProvisionerApp implements AutoCloseable {
     }
 
     /** Backoff from 1 s doubling to 5 min, for as long as it takes: a claim is never given up on. */
+    /**
+     * How both kinds are watched. Initial lists come in pages; this provisioner's objects are cached in full, others
+     * not (TrimmedItemStore). Adds and updates are filtered, deletes never: JOSDK forgets a resource only on its
+     * delete event, so a claim deleted once Bound (no longer wanted) was remembered for good and a tenant creating and
+     * deleting claims in a loop grew the heap (ChurnIT). No periodic re-reconcile: each left a cancelled timer task
+     * in JOSDK's queue for its whole interval (10 h); every wait in the reconcilers is an explicit rescheduleAfter.
+     */
+    private static <R extends HasMetadata> ControllerConfigurationOverrider<R> watched(
+            ControllerConfigurationOverrider<R> c, Predicate<R> ours, UnaryOperator<R> stub) {
+        return c.withItemStore(new TrimmedItemStore<>(ours, stub))
+                .withInformerListLimit(LIST_PAGE)
+                .withReconciliationMaxInterval(null)
+                .withOnAddFilter(ours::test)
+                .withOnUpdateFilter((now, before) -> ours.test(now));
+    }
+
     private static GenericRetry retry() {
         return new GenericRetry()
                 .setInitialInterval(1000)

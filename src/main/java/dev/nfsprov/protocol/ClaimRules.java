@@ -93,11 +93,7 @@ public final class ClaimRules {
             return "it is bound to volume " + spec.getVolumeName();
         String phase = claim.getStatus() == null ? null : claim.getStatus().getPhase();
         if (phase != null && !"Pending".equals(phase)) return "it is " + phase;
-        var a = annotations(claim);
-        if (!provisioner.equals(a.get(Names.ANN_STORAGE_PROVISIONER))
-                && !provisioner.equals(a.get(Names.ANN_BETA_STORAGE_PROVISIONER))) {
-            return "the PV controller has not handed it to " + provisioner;
-        }
+        if (!names(claim, provisioner)) return "the PV controller has not handed it to " + provisioner;
         return null;
     }
 
