@@ -168,7 +168,6 @@ public final class ProvisionerApp implements AutoCloseable {
         Thread.ofPlatform().start(() -> System.exit(1));
     }
 
-    /** Backoff from 1 s doubling to 5 min, for as long as it takes: a claim is never given up on. */
     /**
      * How both kinds are watched. Initial lists come in pages; this provisioner's objects are cached in full, others
      * not (TrimmedItemStore). Adds and updates are filtered, deletes never: JOSDK forgets a resource only on its
@@ -185,6 +184,7 @@ public final class ProvisionerApp implements AutoCloseable {
                 .withOnUpdateFilter((now, before) -> ours.test(now));
     }
 
+    /** Backoff from 1 s doubling to 5 min, for as long as it takes: a claim is never given up on. */
     private static GenericRetry retry() {
         return new GenericRetry()
                 .setInitialInterval(1000)

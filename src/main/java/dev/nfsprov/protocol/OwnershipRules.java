@@ -169,13 +169,18 @@ public final class OwnershipRules {
         return Optional.of((mode & needed) == needed);
     }
 
+    /** Whether a volume with these annotations is given to its first consumer (its class said ownership: consumer). */
+    public static boolean consumerOwned(Map<String, String> volumeAnnotations) {
+        return volumeAnnotations != null && Names.OWNERSHIP_CONSUMER.equals(volumeAnnotations.get(Names.ANN_OWNERSHIP));
+    }
+
     /**
      * The verdict for a volume with these annotations and the Pods that use its claim (any order; the oldest is
      * the first consumer).
      */
     public static OwnershipVerdict decide(Map<String, String> volumeAnnotations, List<Pod> consumers, String claim) {
-        var a = volumeAnnotations == null ? Map.<String, String>of() : volumeAnnotations;
-        if (!Names.OWNERSHIP_CONSUMER.equals(a.get(Names.ANN_OWNERSHIP))) return new OwnershipVerdict.Nothing();
+        if (!consumerOwned(volumeAnnotations)) return new OwnershipVerdict.Nothing();
+        var a = volumeAnnotations;
         List<PodIds> pods = consumers.stream()
                 .sorted(Comparator.comparing(
                                 (Pod p) -> String.valueOf(p.getMetadata().getCreationTimestamp()))
