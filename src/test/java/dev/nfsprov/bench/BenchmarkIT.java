@@ -91,7 +91,7 @@ class BenchmarkIT {
         Report.write(sides, CLAIMS, LATENCY, scale, TestEnvironment.REPO.resolve("target/bench"));
         for (Side s : sides) {
             assertThat(s.curve()).as(s.name() + ": every claim bound").hasSize(CLAIMS);
-            if (s.lifecycle() != null)
+            if (s.lifecycle() != null && !Double.isNaN(s.lifecycle().deleteSeconds()))
                 assertThat(s.lifecycle().archived())
                         .as(s.name() + ": every deleted claim archived")
                         .isEqualTo(CLAIMS);

@@ -110,22 +110,25 @@ final class Report {
         for (var s : sides) {
             var l = s.lifecycle();
             if (l == null) continue;
+            // Not measured (no restart for another provisioner, no delete storm): "-", not NaN.
+            boolean storm = !Double.isNaN(l.deleteSeconds());
+            String archived = storm ? Integer.toString(l.archived()) : "-";
             out.append(String.format(
                     Locale.ROOT,
-                    "%-28s %14.2f %16.2f %14.2f %9d%n",
+                    "%-28s %14s %16s %14s %9s%n",
                     s.name(),
-                    l.restartReadySeconds(),
-                    l.restartFirstBoundSeconds(),
-                    l.deleteSeconds(),
-                    l.archived()));
+                    seconds(l.restartReadySeconds()),
+                    seconds(l.restartFirstBoundSeconds()),
+                    seconds(l.deleteSeconds()),
+                    archived));
             md.append(String.format(
                     Locale.ROOT,
-                    "| %s | %.2f | %.2f | %.2f | %d |%n",
+                    "| %s | %s | %s | %s | %s |%n",
                     s.name(),
-                    l.restartReadySeconds(),
-                    l.restartFirstBoundSeconds(),
-                    l.deleteSeconds(),
-                    l.archived()));
+                    seconds(l.restartReadySeconds()),
+                    seconds(l.restartFirstBoundSeconds()),
+                    seconds(l.deleteSeconds()),
+                    archived));
         }
         System.out.print(out);
         Files.writeString(dir.resolve("summary.txt"), out);
@@ -164,5 +167,9 @@ final class Report {
         BitmapEncoder.saveBitmap(chart, dir.resolve("bound-over-time").toString(), BitmapEncoder.BitmapFormat.PNG);
         System.out.println("results in " + TestEnvironment.REPO.relativize(dir)
                 + "/ (summary.csv, summary.md, bound-over-time.csv, bound-over-time.png)");
+    }
+
+    private static String seconds(double s) {
+        return Double.isNaN(s) ? "-" : String.format(Locale.ROOT, "%.2f", s);
     }
 }

@@ -42,6 +42,18 @@ class TrimmedItemStoreTest {
     }
 
     @Test
+    void oursAreKeptCompacted() {
+        // Built apart, as two watch events would parse them: equal strings, two copies.
+        store.put("ns/b", claim("b", true));
+        store.put("ns/c", claim("c", true));
+        var b = store.get("ns/b").getMetadata();
+        var c = store.get("ns/c").getMetadata();
+        assertThat(b.getAnnotations().get("notes")).isSameAs(c.getAnnotations().get("notes"));
+        assertThat(b.getAdditionalProperties()).isEmpty();
+        assertThat(b.getAdditionalProperties()).isSameAs(c.getAdditionalProperties());
+    }
+
+    @Test
     void anObjectThatStopsBeingOursIsForgottenAndTheInformerToldWhatItWas() {
         store.put("ns/b", claim("b", true));
         var before = store.put("ns/b", claim("b", false));
