@@ -25,7 +25,8 @@ final class Report {
     /** A footprint figure, or "-" for a side that has none (the floor). */
     private static String footprint(
             BenchmarkIT.Footprint f, String format, java.util.function.ToDoubleFunction<BenchmarkIT.Footprint> field) {
-        return f == null ? "-" : String.format(Locale.ROOT, format, field.applyAsDouble(f));
+        if (f == null || Double.isNaN(field.applyAsDouble(f))) return "-";
+        return String.format(Locale.ROOT, format, field.applyAsDouble(f));
     }
 
     static void write(List<BenchmarkIT.Side> sides, int claims, int latency, String scale, Path dir)
