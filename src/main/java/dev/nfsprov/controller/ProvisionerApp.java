@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.informers.cache.Lister;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.processing.event.rate.RateLimiter;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -180,11 +182,30 @@ public final class ProvisionerApp implements AutoCloseable {
         return c.withItemStore(new TrimmedItemStore<>(ours, stub))
                 .withInformerListLimit(LIST_PAGE)
                 .withReconciliationMaxInterval(null)
+                .withRateLimiter(NO_RATE_LIMIT)
                 .withOnAddFilter(ours::test)
                 .withOnUpdateFilter((now, before) -> ours.test(now));
     }
 
     /** Backoff from 1 s doubling to 5 min, for as long as it takes: a claim is never given up on. */
+    /**
+     * No rate limit, as JOSDK's default (a deactivated LinearRateLimiter), but without the state that one keeps for
+     * each claim and volume (a RateState and its LocalDateTime: ~130 bytes each, docs/performance.md).
+     */
+    private static final RateLimiter<RateLimiter.RateLimitState> NO_RATE_LIMIT = new RateLimiter<>() {
+        private final RateLimiter.RateLimitState none = new RateLimiter.RateLimitState() {};
+
+        @Override
+        public Optional<Duration> isLimited(RateLimiter.RateLimitState state) {
+            return Optional.empty();
+        }
+
+        @Override
+        public RateLimiter.RateLimitState initState() {
+            return none;
+        }
+    };
+
     private static GenericRetry retry() {
         return new GenericRetry()
                 .setInitialInterval(1000)
