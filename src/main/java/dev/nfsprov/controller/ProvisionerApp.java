@@ -187,7 +187,6 @@ public final class ProvisionerApp implements AutoCloseable {
                 .withOnUpdateFilter((now, before) -> ours.test(now));
     }
 
-    /** Backoff from 1 s doubling to 5 min, for as long as it takes: a claim is never given up on. */
     /**
      * No rate limit, as JOSDK's default (a deactivated LinearRateLimiter), but without the state that one keeps for
      * each claim and volume (a RateState and its LocalDateTime: ~130 bytes each, docs/performance.md).
@@ -206,6 +205,7 @@ public final class ProvisionerApp implements AutoCloseable {
         }
     };
 
+    /** Backoff from 1 s doubling to 5 min, for as long as it takes: a claim is never given up on. */
     private static GenericRetry retry() {
         return new GenericRetry()
                 .setInitialInterval(1000)
