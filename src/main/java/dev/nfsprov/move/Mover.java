@@ -178,12 +178,7 @@ public final class Mover {
         backups.save(p.original());
         backups.save(p.oldVolume());
         if (!"Retain".equals(p.oldVolume().getSpec().getPersistentVolumeReclaimPolicy())) {
-            client.persistentVolumes()
-                    .withName(p.oldVolume().getMetadata().getName())
-                    .edit(v -> {
-                        v.getSpec().setPersistentVolumeReclaimPolicy("Retain");
-                        return v;
-                    });
+            Rebinder.keepVolume(client, p.oldVolume().getMetadata().getName());
             progress.println("volume " + p.oldVolume().getMetadata().getName() + " kept: reclaim policy Retain");
         }
         if (!p.resumed()) deleteClaim(p, o);

@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -238,6 +240,19 @@ public final class Rebinder {
     }
 
     /** Scheduled, unfinished pods that mount the claim. */
+    /**
+     * Sets a volume's reclaim policy to Retain, so deleting its claim keeps it and its data. A merge patch without a
+     * resourceVersion: idempotent, and never refused because the controller annotated the volume (its usage, say)
+     * between a read and the write, as an optimistic edit was (SharesIT, 2026-11-29).
+     */
+    public static void keepVolume(KubernetesClient client, String volume) {
+        client.persistentVolumes()
+                .withName(volume)
+                .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"spec\":{\"persistentVolumeReclaimPolicy\":\"Retain\"}}");
+    }
+
     public static List<Pod> podsUsing(KubernetesClient client, PersistentVolumeClaim claim) {
         return client.pods().inNamespace(ns(claim)).list().getItems().stream()
                 .filter(p -> p.getSpec().getNodeName() != null
@@ -394,10 +409,7 @@ public final class Rebinder {
                             false));
                     continue;
                 }
-                client.persistentVolumes().withName(volume).edit(pv -> {
-                    pv.getSpec().setPersistentVolumeReclaimPolicy("Retain");
-                    return pv;
-                });
+                keepVolume(client, volume);
             }
             if (current != null) {
                 client.persistentVolumeClaims()
