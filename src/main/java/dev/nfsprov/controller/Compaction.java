@@ -12,18 +12,19 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The form in which a claim or a volume of this provisioner is cached, the same object with less heap: its repeated
- * strings (annotation and label keys and values, finalizers, namespaces, access modes, class names, sizes, phases)
- * shared, and its empty per-object maps of unknown fields (one in each fabric8 model object) replaced by one shared
- * empty map. Of the ~6.5 KB each volume kept (its claim and its PV), ~2 KB were copies of strings every watch event
- * parses anew and ~0.7 KB empty maps (docs/performance.md). {@link String#intern} holds strings weakly, so nothing is
- * kept once no cached object uses it, whatever tenants name; unique strings (names, uids, resource versions, paths)
- * are left alone, interning them would only add a table entry.
+ * The form in which a claim or a volume of this provisioner is cached, the same object with less heap: no
+ * metadata.managedFields (the controller never reads them); its repeated strings (annotation and label keys and
+ * values, finalizers, namespaces, access modes, class names, sizes, phases) shared; and its empty per-object maps of
+ * unknown fields (one in each fabric8 model object) replaced by one shared empty map. Of the ~6.5 KB each volume kept
+ * (its claim and its PV), ~2 KB were copies of strings every watch event parses anew and ~0.7 KB empty maps
+ * (docs/performance.md). {@link String#intern} holds strings weakly, so nothing is kept once no cached object uses
+ * it, whatever tenants name; unique strings (names, uids, resource versions, paths) are left alone, interning them
+ * would only add a table entry.
  */
 final class Compaction {
     private Compaction() {}
 
-    /** Compacts a claim or a volume in place; its content (and equals) unchanged. */
+    /** Compacts a claim or a volume in place; but for managedFields, its content (and equals) unchanged. */
     static void compact(HasMetadata object) {
         metadata(object.getMetadata());
         switch (object) {
@@ -35,6 +36,7 @@ final class Compaction {
 
     private static void metadata(ObjectMeta m) {
         if (m == null) return;
+        m.setManagedFields(List.of());
         lean(m.getAdditionalProperties(), m::setAdditionalProperties);
         m.setNamespace(of(m.getNamespace()));
         m.setAnnotations(of(m.getAnnotations()));

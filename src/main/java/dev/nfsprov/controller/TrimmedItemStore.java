@@ -9,9 +9,8 @@ import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /**
- * The informer cache of claims or volumes: the full object (less metadata.managedFields, which the controller never
- * reads, and compacted: {@link Compaction}) only for those this provisioner works on; of every other object only what its stub keeps, or nothing at
- * all when the stub is null. Without this a cluster of 10,000 claims of other classes filled the heap at start-up,
+ * The informer cache of claims or volumes: the full object, compacted ({@link Compaction}), only for those this
+ * provisioner works on; of every other object only what its stub keeps, or nothing at all when the stub is null. Without this a cluster of 10,000 claims of other classes filled the heap at start-up,
  * and a tenant could do the same with a few hundred claims carrying large annotations; with identity stubs for
  * every object, 50,000 claims and 50,000 volumes of others still did (docs/performance.md). An object that is not
  * stored comes back to the informer as an add on its next change, which the reconcilers' filters drop; one that
@@ -34,7 +33,6 @@ final class TrimmedItemStore<V extends HasMetadata> extends BasicItemStore<V> {
     @Override
     public V put(String key, V item) {
         if (ours.test(item)) {
-            item.getMetadata().setManagedFields(null);
             Compaction.compact(item);
             return super.put(key, item);
         }

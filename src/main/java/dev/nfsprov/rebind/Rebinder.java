@@ -239,7 +239,6 @@ public final class Rebinder {
         return podsUsing(client, claim);
     }
 
-    /** Scheduled, unfinished pods that mount the claim. */
     /**
      * Sets a volume's reclaim policy to Retain, so deleting its claim keeps it and its data. A merge patch without a
      * resourceVersion: idempotent, and never refused because the controller annotated the volume (its usage, say)
@@ -253,6 +252,7 @@ public final class Rebinder {
                         "{\"spec\":{\"persistentVolumeReclaimPolicy\":\"Retain\"}}");
     }
 
+    /** Scheduled, unfinished pods that mount the claim. */
     public static List<Pod> podsUsing(KubernetesClient client, PersistentVolumeClaim claim) {
         return client.pods().inNamespace(ns(claim)).list().getItems().stream()
                 .filter(p -> p.getSpec().getNodeName() != null

@@ -25,8 +25,7 @@ final class Report {
     /** A footprint figure, or "-" for a side that has none (the floor). */
     private static String footprint(
             BenchmarkIT.Footprint f, String format, java.util.function.ToDoubleFunction<BenchmarkIT.Footprint> field) {
-        if (f == null || Double.isNaN(field.applyAsDouble(f))) return "-";
-        return String.format(Locale.ROOT, format, field.applyAsDouble(f));
+        return f == null ? "-" : figure(format, field.applyAsDouble(f));
     }
 
     static void write(List<BenchmarkIT.Side> sides, int claims, int latency, String scale, Path dir)
@@ -171,6 +170,11 @@ final class Report {
     }
 
     private static String seconds(double s) {
-        return Double.isNaN(s) ? "-" : String.format(Locale.ROOT, "%.2f", s);
+        return figure("%.2f", s);
+    }
+
+    /** A measured figure, or "-" where it was not measured (NaN). */
+    private static String figure(String format, double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, format, v);
     }
 }
