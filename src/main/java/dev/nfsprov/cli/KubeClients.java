@@ -1,5 +1,6 @@
 package dev.nfsprov.cli;
 
+import dev.nfsprov.net.GzipResponses;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -28,7 +29,11 @@ final class KubeClients {
         }
         // A person waits at the terminal: say what is wrong at once rather than after ten retries with backoff.
         if (interactive) config.setRequestRetryBackoffLimit(1);
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return new KubernetesClientBuilder()
+                .withConfig(config)
+                .withHttpClientBuilderConsumer(
+                        http -> http.addOrReplaceInterceptor(GzipResponses.NAME, new GzipResponses()))
+                .build();
     }
 
     /** Where the configuration came from, for error messages: which one was tried matters more than the stack. */
