@@ -2,6 +2,7 @@ package dev.nfsprov.net;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
@@ -21,13 +22,15 @@ public final class Gunzip {
 
     private final Inflater inflater = new Inflater(true);
     private final CRC32 crc = new CRC32();
+    /** Inflated into, then copied out at its filled length: a short piece does not cost a whole chunk each. */
+    private final byte[] inflated = new byte[OUT_CHUNK];
     /** Header or trailer bytes until there are enough to read it. */
     private byte[] held = new byte[0];
 
     private boolean inBody;
     private long bodyBytes;
 
-    /** True when the data starts as a gzip stream does (its two magic bytes; JSON never starts with 0x1f). */
+    /** True when the data starts as a gzip stream does (its first magic byte, 0x1f, with which JSON never starts). */
     public static boolean isGzip(ByteBuffer first) {
         return first.remaining() >= 1 && first.get(first.position()) == (byte) 0x1f;
     }
@@ -81,13 +84,12 @@ public final class Gunzip {
     private void inflate(List<ByteBuffer> out) throws ZipException {
         try {
             while (!inflater.finished() && !inflater.needsInput()) {
-                byte[] chunk = new byte[OUT_CHUNK];
-                int n = inflater.inflate(chunk);
+                int n = inflater.inflate(inflated);
                 if (n == 0 && inflater.needsDictionary()) throw new ZipException("gzip body needs a preset dictionary");
                 if (n > 0) {
-                    crc.update(chunk, 0, n);
+                    crc.update(inflated, 0, n);
                     bodyBytes += n;
-                    out.add(ByteBuffer.wrap(chunk, 0, n));
+                    out.add(ByteBuffer.wrap(Arrays.copyOf(inflated, n)));
                 }
             }
         } catch (DataFormatException e) {
