@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,15 +13,7 @@ class DoctorCommandTest {
 
     @Test
     void anUnresolvableApiServerIsSaidInWordsWithItsConfiguration(@TempDir Path dir) throws Exception {
-        Path kubeconfig = dir.resolve("kubeconfig");
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: c, cluster: {server: "https://api.nfsprov-test.invalid:6443"}}]
-                users: [{name: u, user: {token: t}}]
-                contexts: [{name: x, context: {cluster: c, user: u}}]
-                current-context: x
-                """);
+        Path kubeconfig = TestKubeconfig.write(dir, "https://api.nfsprov-test.invalid:6443");
         var cli = Main.commandLine();
         var out = new StringWriter();
         cli.setOut(new PrintWriter(out));

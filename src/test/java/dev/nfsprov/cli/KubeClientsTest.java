@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -56,15 +55,8 @@ class KubeClientsTest {
 
     @Test
     void asksForGzipAndReadsCompressedAndPlainAnswers(@TempDir Path dir) throws IOException {
-        Path kubeconfig = dir.resolve("kubeconfig");
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: c, cluster: {server: "http://127.0.0.1:%d"}}]
-                users: [{name: u, user: {token: t}}]
-                contexts: [{name: c, context: {cluster: c, user: u}}]
-                current-context: c
-                """.formatted(server.getAddress().getPort()));
+        Path kubeconfig = TestKubeconfig.write(
+                dir, "http://127.0.0.1:" + server.getAddress().getPort());
         try (var client = KubeClients.create(kubeconfig, true)) {
             for (boolean gzip : new boolean[] {true, false}) {
                 compress = gzip;
