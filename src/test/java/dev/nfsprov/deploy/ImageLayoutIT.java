@@ -2,8 +2,10 @@ package dev.nfsprov.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nfsprov.testenv.Commands;
 import dev.nfsprov.testenv.ImageLayout;
 import dev.nfsprov.testenv.Kube;
+import dev.nfsprov.testenv.MemoryCgroup;
 import dev.nfsprov.testenv.ProvisionerProcess;
 import dev.nfsprov.testenv.RealCluster;
 import dev.nfsprov.testenv.RealCluster.TestNamespace;
@@ -81,5 +83,43 @@ class ImageLayoutIT {
                 .as("picocli's classes, loaded from the archive")
                 .isNotEmpty()
                 .allSatisfy(l -> assertThat(l).endsWith("source: shared objects file"));
+    }
+
+    /**
+     * Under a memory limit the launcher gives the heap NFSPROV_HEAP_PERCENT of it (default 40), read from its own
+     * cgroup; without one, 96 MiB; a share that is not a whole number from 10 to 90 is refused in one line.
+     */
+    @Test
+    void theHeapIsTheGivenShareOfTheMemoryLimit() {
+        String launcher = ImageLayout.get().resolve("bin/nfsprov").toString();
+        var flags = Map.of("NFSPROV_JAVA_OPTS", "-XX:+PrintFlagsFinal");
+        try (var cgroup = MemoryCgroup.create(256L << 20)) {
+            assertThat(maxHeapMiB(Commands.run(flags, cgroup.wrap(List.of(launcher, "--version")))))
+                    .as("the heap in a 256 MiB cgroup, default share")
+                    .isEqualTo(102);
+            var half = Map.of("NFSPROV_JAVA_OPTS", "-XX:+PrintFlagsFinal", "NFSPROV_HEAP_PERCENT", "50");
+            assertThat(maxHeapMiB(Commands.run(half, cgroup.wrap(List.of(launcher, "--version")))))
+                    .as("the heap in a 256 MiB cgroup, NFSPROV_HEAP_PERCENT=50")
+                    .isEqualTo(128);
+        }
+        try (var unlimited = MemoryCgroup.create(-1)) {
+            assertThat(maxHeapMiB(Commands.run(flags, unlimited.wrap(List.of(launcher, "--version")))))
+                    .as("the heap without a memory limit")
+                    .isEqualTo(96);
+        }
+        var bad = Commands.run(Map.of("NFSPROV_HEAP_PERCENT", "95"), List.of(launcher, "--version"));
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.stderr().strip())
+                .isEqualTo("nfsprov: NFSPROV_HEAP_PERCENT must be a whole number from 10 to 90, not \"95\"");
+    }
+
+    private static long maxHeapMiB(Commands.Result run) {
+        assertThat(run.exitCode()).as("nfsprov --version: " + run.stderr()).isZero();
+        return run.stdout()
+                .lines()
+                .filter(l -> l.matches("\\s*size_t MaxHeapSize .*"))
+                .mapToLong(l -> Long.parseLong(l.split("=")[1].strip().split(" ")[0]) >> 20)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no MaxHeapSize in:\n" + run.stdout()));
     }
 }

@@ -25,13 +25,16 @@ public final class ProvisionerProcess implements AutoCloseable {
     private final List<String> extraArgs;
     private final Path log;
     private final int port;
+    private final MemoryCgroup cgroup;
     private Process process;
 
-    private ProvisionerProcess(Map<String, String> env, Path launcher, List<String> extraArgs, Path log) {
+    private ProvisionerProcess(
+            Map<String, String> env, Path launcher, List<String> extraArgs, Path log, MemoryCgroup cgroup) {
         this.env = env;
         this.launcher = launcher;
         this.extraArgs = extraArgs;
         this.log = log;
+        this.cgroup = cgroup;
         this.port = freePort();
     }
 
@@ -54,6 +57,18 @@ public final class ProvisionerProcess implements AutoCloseable {
             boolean leaderElection,
             Map<String, String> extraEnv,
             String... extraArgs) {
+        return start(te, launcher, provisionerName, leaderElection, extraEnv, null, extraArgs);
+    }
+
+    /** As above, in a memory cgroup (null: none), as in a container with a memory limit; restarts stay in it. */
+    public static ProvisionerProcess start(
+            TestEnvironment te,
+            Path launcher,
+            String provisionerName,
+            boolean leaderElection,
+            Map<String, String> extraEnv,
+            MemoryCgroup cgroup,
+            String... extraArgs) {
         Map<String, String> env = new HashMap<>();
         env.put("NFS_SERVER", "127.0.0.1");
         env.put("NFS_PATH", te.nfsPath);
@@ -64,7 +79,7 @@ public final class ProvisionerProcess implements AutoCloseable {
         env.putAll(extraEnv);
         Path log = te.stateDir.resolve(
                 "provisioner-" + provisionerName.replaceAll("[^A-Za-z0-9]", "-") + "-" + System.nanoTime() + ".log");
-        var p = new ProvisionerProcess(env, launcher, List.of(extraArgs), log);
+        var p = new ProvisionerProcess(env, launcher, List.of(extraArgs), log, cgroup);
         p.start();
         return p;
     }
@@ -73,7 +88,7 @@ public final class ProvisionerProcess implements AutoCloseable {
         List<String> cmd =
                 new ArrayList<>(List.of(launcher.toString(), "controller", "--metrics-address", "127.0.0.1:" + port));
         cmd.addAll(extraArgs);
-        var pb = new ProcessBuilder(cmd)
+        var pb = new ProcessBuilder(cgroup == null ? cmd : cgroup.wrap(cmd))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
@@ -118,10 +133,15 @@ public final class ProvisionerProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** Where its probe and metrics server answers {@code path}. */
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
     public HttpResponse<String> get(String path) {
         try (var http = HttpClient.newHttpClient()) {
             return http.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    HttpRequest.newBuilder(uri(path))
                             .timeout(Duration.ofSeconds(5))
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
