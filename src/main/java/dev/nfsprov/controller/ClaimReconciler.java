@@ -27,7 +27,9 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.net.HttpURLConnection;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -71,6 +73,28 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
         return ClaimRules.names(claim, provisioner)
                 ? TrimmedItemStore.identity(claim, new PersistentVolumeClaim())
                 : null;
+    }
+
+    /**
+     * What the cache keeps of a claim it works on whose labels and annotations are over
+     * {@link ClaimRules#METADATA_BUDGET}: no labels, of the annotations only the hand-over ones (as long as a node
+     * name can be), and their size in {@link Names#ANN_METADATA_SIZE}, for the rules to refuse the claim with. In
+     * place: the informer hands the same object to the reconciler. Claims are written back only as status patches.
+     */
+    static void fit(PersistentVolumeClaim claim) {
+        long size = ClaimRules.metadataSize(claim);
+        if (size <= ClaimRules.METADATA_BUDGET) return;
+        var meta = claim.getMetadata();
+        var was = meta.getAnnotations() == null ? Map.<String, String>of() : meta.getAnnotations();
+        var kept = new LinkedHashMap<String, String>();
+        for (String key :
+                List.of(Names.ANN_STORAGE_PROVISIONER, Names.ANN_BETA_STORAGE_PROVISIONER, Names.ANN_SELECTED_NODE)) {
+            String value = was.get(key);
+            if (value != null && value.length() <= 253) kept.put(key, value);
+        }
+        kept.put(Names.ANN_METADATA_SIZE, Long.toString(size));
+        meta.setAnnotations(kept);
+        meta.setLabels(null);
     }
 
     /** A change to a StorageClass re-examines the claims of that class (a fixed pathPattern, say). */

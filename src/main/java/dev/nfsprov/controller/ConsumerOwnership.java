@@ -59,7 +59,7 @@ final class ConsumerOwnership {
         var config = InformerEventSourceConfiguration.from(Pod.class, PersistentVolume.class)
                 .withName("pods")
                 .withItemStore(new TrimmedItemStore<>(p -> false, OwnershipRules::trim))
-                .withInformerListLimit(ProvisionerApp.LIST_PAGE)
+                .withInformerListLimit(ProvisionerApp.TENANT_LIST_PAGE)
                 .withOnUpdateFilter((newer, older) -> false)
                 .withOnDeleteFilter((pod, unknown) -> false)
                 .withSecondaryToPrimaryMapper(pod -> OwnershipRules.claims(pod).stream()

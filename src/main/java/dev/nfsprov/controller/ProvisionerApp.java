@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
@@ -34,8 +35,14 @@ import java.util.stream.Collectors;
 public final class ProvisionerApp implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ProvisionerApp.class.getName());
-    /** Objects per page of an informer's initial list: bounds the memory a list of 10,000 claims takes at once. */
+    /** Volumes per page of an informer's initial list: bounds the memory a list of 10,000 volumes takes at once. */
     static final long LIST_PAGE = 250;
+    /**
+     * Claims and Pods per page: tenants write them, up to 256 KiB of annotations each, so a page of 250 could be 62 MB,
+     * parsed whole (a restart among 400 such claims never got ready in a 96 MiB heap); a page of 100 is at most 26 MB.
+     * Among 20,000 claims that costs ~0.7 s of start-up, pages of 50 ~2.9 s (docs/performance.md).
+     */
+    static final long TENANT_LIST_PAGE = 100;
 
     private final ProvisionerSettings settings;
     private final KubernetesClient client;
@@ -110,7 +117,9 @@ public final class ProvisionerApp implements AutoCloseable {
                 claims,
                 c -> watched(
                         c.withName("claims").withGenerationAware(false).withRetry(retry()),
+                        TENANT_LIST_PAGE,
                         claims::wanted,
+                        ClaimReconciler::fit,
                         claim -> ClaimReconciler.stub(claim, settings.provisionerName())));
         var pvs = new VolumeReconciler(wiring);
         operator.register(
@@ -120,7 +129,9 @@ public final class ProvisionerApp implements AutoCloseable {
                                 .withGenerationAware(false)
                                 .withRetry(retry())
                                 .withFinalizer(Names.FINALIZER),
+                        LIST_PAGE,
                         pvs::ours,
+                        v -> {},
                         v -> VolumeReconciler.stub(v, shares)));
         probes = ProbeServer.start(
                 settings.metricsAddress(),
@@ -178,9 +189,13 @@ public final class ProvisionerApp implements AutoCloseable {
      * in JOSDK's queue for its whole interval (10 h); every wait in the reconcilers is an explicit rescheduleAfter.
      */
     private static <R extends HasMetadata> ControllerConfigurationOverrider<R> watched(
-            ControllerConfigurationOverrider<R> c, Predicate<R> ours, UnaryOperator<R> stub) {
-        return c.withItemStore(new TrimmedItemStore<>(ours, stub))
-                .withInformerListLimit(LIST_PAGE)
+            ControllerConfigurationOverrider<R> c,
+            long page,
+            Predicate<R> ours,
+            Consumer<R> fit,
+            UnaryOperator<R> stub) {
+        return c.withItemStore(new TrimmedItemStore<>(ours, fit, stub))
+                .withInformerListLimit(page)
                 .withReconciliationMaxInterval(null)
                 .withRateLimiter(NO_RATE_LIMIT)
                 .withOnAddFilter(ours::test)

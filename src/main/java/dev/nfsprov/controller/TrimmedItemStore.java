@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
@@ -18,21 +19,29 @@ import java.util.function.UnaryOperator;
  */
 final class TrimmedItemStore<V extends HasMetadata> extends BasicItemStore<V> {
     private final Predicate<V> ours;
+    private final Consumer<V> fit;
     private final UnaryOperator<V> stub;
 
     /**
-     * stub makes what is kept of an object that is not ours, or null to keep nothing; {@link #identity} keeps its
-     * metadata's identity.
+     * fit trims an object of ours in place to what may be kept of it; stub makes what is kept of an object that is
+     * not ours, or null to keep nothing; {@link #identity} keeps its metadata's identity.
      */
-    TrimmedItemStore(Predicate<V> ours, UnaryOperator<V> stub) {
+    TrimmedItemStore(Predicate<V> ours, Consumer<V> fit, UnaryOperator<V> stub) {
         super(Cache::metaNamespaceKeyFunc);
         this.ours = ours;
+        this.fit = fit;
         this.stub = stub;
+    }
+
+    /** A store that keeps nothing of ours beyond what compaction leaves. */
+    TrimmedItemStore(Predicate<V> ours, UnaryOperator<V> stub) {
+        this(ours, v -> {}, stub);
     }
 
     @Override
     public V put(String key, V item) {
         if (ours.test(item)) {
+            fit.accept(item);
             Compaction.compact(item);
             return super.put(key, item);
         }

@@ -12,6 +12,13 @@ import java.util.Map;
 public final class ClaimRules {
     private ClaimRules() {}
 
+    /**
+     * The most of a claim's labels and annotations (characters of keys and values) the controller keeps while it works
+     * on the claim: tenants choose them, up to 256 KiB a claim, and a few hundred such claims left Pending filled its
+     * heap (docs/reliability.md). A claim over it is refused, with this reason.
+     */
+    public static final long METADATA_BUDGET = 16 * 1024;
+
     /** Handed to this provisioner by the PV controller and still unbound: the claims the controller watches for. */
     public static boolean handedTo(PersistentVolumeClaim claim, String provisioner) {
         return notOurs(claim, provisioner) == null;
@@ -58,6 +65,12 @@ public final class ClaimRules {
             return new ClaimVerdict.NotOurs(
                     "its class " + className + " names provisioner " + storageClass.getProvisioner());
         }
+        long size = Math.max(metadataSize(claim), droppedSize(claim));
+        if (size > METADATA_BUDGET) {
+            return new ClaimVerdict.Reject("its labels and annotations are " + (size + 1023) / 1024
+                    + " KiB, more than the " + METADATA_BUDGET / 1024 + " KiB nfsprov keeps of a claim it works on "
+                    + "(so that no tenant can fill its memory): make them smaller");
+        }
         if (Names.WAIT_FOR_FIRST_CONSUMER.equals(storageClass.getVolumeBindingMode())
                 && !annotations(claim).containsKey(Names.ANN_SELECTED_NODE)) {
             return new ClaimVerdict.Wait("class " + className
@@ -83,6 +96,28 @@ public final class ClaimRules {
             return new ClaimVerdict.Reject("the claim has no spec.resources.requests.storage");
         }
         return new ClaimVerdict.Provision();
+    }
+
+    /** Characters of the claim's label and annotation keys and values. */
+    public static long metadataSize(PersistentVolumeClaim claim) {
+        var labels = claim.getMetadata().getLabels();
+        return size(annotations(claim)) + (labels == null ? 0 : size(labels));
+    }
+
+    /**
+     * On the controller's cached copy of a claim over {@link #METADATA_BUDGET}, how large its labels and annotations
+     * were ({@link Names#ANN_METADATA_SIZE}); 0 on others. A tenant who sets it can only have their own claim refused.
+     */
+    private static long droppedSize(PersistentVolumeClaim claim) {
+        String dropped = annotations(claim).get(Names.ANN_METADATA_SIZE);
+        return dropped != null && dropped.matches("[0-9]{1,18}") ? Long.parseLong(dropped) : 0;
+    }
+
+    private static long size(Map<String, String> map) {
+        long n = 0;
+        for (var e : map.entrySet())
+            n += e.getKey().length() + (e.getValue() == null ? 0 : e.getValue().length());
+        return n;
     }
 
     private static String notOurs(PersistentVolumeClaim claim, String provisioner) {

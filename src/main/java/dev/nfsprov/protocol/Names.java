@@ -28,6 +28,11 @@ public final class Names {
     public static final String ANN_OWNER = "nfsprov.dev/owner";
     /** Set once the directory was given: what it now is ("2770 999:999"), so it is done exactly once. */
     public static final String ANN_OWNER_APPLIED = "nfsprov.dev/owner-applied";
+    /**
+     * Only on the controller's cached copy of a claim whose labels and annotations were over
+     * {@link ClaimRules#METADATA_BUDGET} and were dropped: how many characters they were.
+     */
+    public static final String ANN_METADATA_SIZE = "nfsprov.dev/metadata-size";
     /** sig-storage-lib-external-provisioner's finalizer: volumes made by nfs-subdir carry it too. */
     public static final String FINALIZER = "external-provisioner.volume.kubernetes.io/finalizer";
 

@@ -80,4 +80,52 @@ class TrimmedItemStoreTest {
                 .as("what the informer reports as deleted")
                 .isNotNull();
     }
+
+    @Test
+    void aClaimOfOursWithLabelsAndAnnotationsOverTheBudgetIsKeptWithoutThemAndRefused() {
+        var claims = new TrimmedItemStore<PersistentVolumeClaim>(c -> true, ClaimReconciler::fit, c -> null);
+        var fat = claim("fat", true);
+        fat.getMetadata()
+                .setAnnotations(Map.of(
+                        Names.ANN_STORAGE_PROVISIONER,
+                        "us",
+                        Names.ANN_SELECTED_NODE,
+                        "n".repeat(254), // longer than a node name: a tenant's
+                        Names.ANN_METADATA_SIZE,
+                        "1", // a tenant's too: not believed
+                        "blob",
+                        "b".repeat(250 * 1024)));
+        fat.getMetadata().setLabels(Map.of("app", "db"));
+        claims.put("ns/fat", fat);
+        var kept = claims.get("ns/fat").getMetadata();
+        // Every key and value counted: blob 4 + 256,000, the hand-over 40 + 2, the node 34 + 254, the tenant's size
+        // 25 + 1, the label 3 + 2.
+        assertThat(kept.getAnnotations())
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of(Names.ANN_STORAGE_PROVISIONER, "us", Names.ANN_METADATA_SIZE, "256365"));
+        assertThat(kept.getLabels()).isNullOrEmpty();
+        assertThat(fat.getMetadata())
+                .as("the object the informer hands the reconciler")
+                .isSameAs(kept);
+        var storageClass = new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
+                .withNewMetadata()
+                .withName("nfs")
+                .endMetadata()
+                .withProvisioner("us")
+                .build();
+        fat.setSpec(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpecBuilder()
+                .withStorageClassName("nfs")
+                .build());
+        assertThat(dev.nfsprov.protocol.ClaimRules.decide(claims.get("ns/fat"), storageClass, "us"))
+                .isEqualTo(new dev.nfsprov.protocol.ClaimVerdict.Reject(
+                        "its labels and annotations are 251 KiB, more than the 16 KiB nfsprov keeps of a claim it "
+                                + "works on (so that no tenant can fill its memory): make them smaller"));
+
+        var thin = claim("thin", true);
+        var before = Map.copyOf(thin.getMetadata().getAnnotations());
+        claims.put("ns/thin", thin);
+        assertThat(claims.get("ns/thin").getMetadata().getAnnotations())
+                .as("within the budget: all kept")
+                .isEqualTo(before);
+    }
 }

@@ -62,6 +62,13 @@ class ClaimRulesTest {
                 .endStatus();
     }
 
+    /** 300 labels of 64 characters: 19,200, over the 16 KiB budget; label values are at most 63 characters. */
+    static java.util.Map<String, String> manyLabels() {
+        var labels = new java.util.HashMap<String, String>();
+        for (int i = 0; i < 300; i++) labels.put("l%03d".formatted(i), "v".repeat(60));
+        return labels;
+    }
+
     static Stream<Case> cases() {
         return Stream.of(
                 new Case("handed to us, Immediate", b -> b, NFS, new ClaimVerdict.Provision()),
@@ -155,7 +162,14 @@ class ClaimRulesTest {
                         "no request",
                         b -> b.editSpec().withResources(null).endSpec(),
                         NFS,
-                        new ClaimVerdict.Reject("the claim has no spec.resources.requests.storage")));
+                        new ClaimVerdict.Reject("the claim has no spec.resources.requests.storage")),
+                new Case(
+                        "labels and annotations over the budget",
+                        b -> b.editMetadata().addToLabels(manyLabels()).endMetadata(),
+                        NFS,
+                        new ClaimVerdict.Reject("its labels and annotations are 19 KiB, more than the 16 KiB nfsprov "
+                                + "keeps of a claim it works on (so that no tenant can fill its memory): make them "
+                                + "smaller")));
     }
 
     @ParameterizedTest(name = "{0}")

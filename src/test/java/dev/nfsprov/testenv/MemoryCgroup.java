@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -48,7 +50,7 @@ public final class MemoryCgroup implements AutoCloseable {
 
     /** The command that moves itself into this cgroup, then runs {@code command} (the same process, by exec). */
     public List<String> wrap(List<String> command) {
-        var out = new java.util.ArrayList<>(List.of(
+        var out = new ArrayList<>(List.of(
                 "sh",
                 "-c",
                 "echo $$ > \"$0\" && exec \"$@\"",
@@ -66,7 +68,7 @@ public final class MemoryCgroup implements AutoCloseable {
         try (var files = Files.walk(tree)) {
             for (Path f : files.filter(Files::isRegularFile).toList())
                 Commands.runOrFail(
-                        java.util.Map.of(),
+                        Map.of(),
                         List.of("dd", "if=" + f, "iflag=nocache", "count=0", "status=none"),
                         "cannot drop " + f + " from the page cache");
         }
