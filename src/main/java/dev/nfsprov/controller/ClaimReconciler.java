@@ -11,6 +11,7 @@ import dev.nfsprov.protocol.Quantities;
 import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.provision.VolumeService.RejectedException;
 import dev.nfsprov.share.ShareException;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -27,7 +28,9 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.net.HttpURLConnection;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -76,15 +79,35 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
     }
 
     /**
-     * What the cache keeps of a claim it works on whose labels and annotations are over
-     * {@link ClaimRules#METADATA_BUDGET}: no labels, of the annotations only the hand-over ones (as long as a node
-     * name can be), and their size in {@link Names#ANN_METADATA_SIZE}, for the rules to refuse the claim with. In
-     * place: the informer hands the same object to the reconciler. Claims are written back only as status patches.
+     * What the cache keeps of a claim it works on, in place (the informer hands the same object to the reconciler;
+     * claims are written back only as status patches). Every part a tenant can make as large as the API server's
+     * 1.5 MiB object limit is bounded to what the rules read:
+     * <ul>
+     *   <li>labels and annotations over {@link ClaimRules#METADATA_BUDGET}: none but the hand-over annotations (as
+     *       long as a node name can be), and their size in {@link Names#ANN_METADATA_SIZE}, for the rules to refuse
+     *       the claim with;
+     *   <li>owner references and finalizers, which nothing here reads: none;
+     *   <li>a selector (thousands of values in its expressions): an empty one, as the rules refuse any;
+     *   <li>requests and limits (any number of resource names): storage only; access modes: each once.
+     * </ul>
      */
     static void fit(PersistentVolumeClaim claim) {
+        var meta = claim.getMetadata();
+        meta.setOwnerReferences(null);
+        meta.setFinalizers(null);
+        var spec = claim.getSpec();
+        if (spec != null) {
+            if (spec.getSelector() != null) spec.setSelector(new LabelSelector());
+            if (spec.getAccessModes() != null)
+                spec.setAccessModes(new ArrayList<>(new LinkedHashSet<>(spec.getAccessModes())));
+            var resources = spec.getResources();
+            if (resources != null) {
+                resources.setRequests(storageOnly(resources.getRequests()));
+                resources.setLimits(storageOnly(resources.getLimits()));
+            }
+        }
         long size = ClaimRules.metadataSize(claim);
         if (size <= ClaimRules.METADATA_BUDGET) return;
-        var meta = claim.getMetadata();
         var was = meta.getAnnotations() == null ? Map.<String, String>of() : meta.getAnnotations();
         var kept = new LinkedHashMap<String, String>();
         for (String key :
@@ -95,6 +118,12 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
         kept.put(Names.ANN_METADATA_SIZE, Long.toString(size));
         meta.setAnnotations(kept);
         meta.setLabels(null);
+    }
+
+    private static Map<String, Quantity> storageOnly(Map<String, Quantity> quantities) {
+        if (quantities == null || quantities.isEmpty()) return quantities;
+        Quantity storage = quantities.get("storage");
+        return storage == null ? Map.of() : Map.of("storage", storage);
     }
 
     /** A change to a StorageClass re-examines the claims of that class (a fixed pathPattern, say). */

@@ -38,9 +38,10 @@ public final class ProvisionerApp implements AutoCloseable {
     /** Volumes per page of an informer's initial list: bounds the memory a list of 10,000 volumes takes at once. */
     static final long LIST_PAGE = 250;
     /**
-     * Claims and Pods per page: tenants write them, up to 256 KiB of annotations each, so a page of 250 could be 62 MB,
-     * parsed whole (a restart among 400 such claims never got ready in a 96 MiB heap); a page of 100 is at most 26 MB.
-     * Among 20,000 claims that costs ~0.7 s of start-up, pages of 50 ~2.9 s (docs/performance.md).
+     * Claims and Pods per page: tenants write them, with up to 256 KiB of annotations each, so a page of 250 could be
+     * 62 MB, parsed whole (a restart among 400 such claims never got ready in a 96 MiB heap); 100 such are 26 MB. Among
+     * 20,000 claims that costs ~0.7 s of start-up, pages of 50 ~2.9 s (docs/performance.md). Objects of 1.5 MiB
+     * (thousands of labels) no page size short of a few makes safe: docs/reliability.md.
      */
     static final long TENANT_LIST_PAGE = 100;
 

@@ -128,4 +128,71 @@ class TrimmedItemStoreTest {
                 .as("within the budget: all kept")
                 .isEqualTo(before);
     }
+
+    @Test
+    void aClaimOfOursKeepsOfItsSpecOnlyWhatTheRulesRead() {
+        var claims = new TrimmedItemStore<PersistentVolumeClaim>(c -> true, ClaimReconciler::fit, c -> null);
+        var values = java.util.stream.IntStream.range(0, 16_000)
+                .mapToObj(i -> "value-" + i + "-" + "v".repeat(50))
+                .toList(); // ~1 MB: a selector is not budgeted by the API server beyond the object's size
+        var requests = new java.util.LinkedHashMap<String, io.fabric8.kubernetes.api.model.Quantity>();
+        for (int i = 0; i < 2_000; i++)
+            requests.put("example.com/r" + i, new io.fabric8.kubernetes.api.model.Quantity("1"));
+        requests.put("storage", new io.fabric8.kubernetes.api.model.Quantity("1Gi"));
+        var wide = new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withNamespace("ns")
+                .withName("wide")
+                .withAnnotations(Map.of(Names.ANN_STORAGE_PROVISIONER, "us"))
+                .withFinalizers(java.util.stream.IntStream.range(0, 5_000)
+                        .mapToObj(i -> "example.com/f" + i)
+                        .toList())
+                .addNewOwnerReference()
+                .withName("owner")
+                .withUid("o-1")
+                .withKind("ConfigMap")
+                .withApiVersion("v1")
+                .endOwnerReference()
+                .endMetadata()
+                .withNewSpec()
+                .withStorageClassName("nfs")
+                .withAccessModes(java.util.Collections.nCopies(10_000, "ReadWriteOnce"))
+                .withNewSelector()
+                .addNewMatchExpression()
+                .withKey("disk")
+                .withOperator("In")
+                .withValues(values)
+                .endMatchExpression()
+                .endSelector()
+                .withNewResources()
+                .withRequests(requests)
+                .withLimits(Map.copyOf(requests))
+                .endResources()
+                .endSpec()
+                .build();
+        claims.put("ns/wide", wide);
+        var kept = claims.get("ns/wide");
+        assertThat(kept.getMetadata().getFinalizers()).isNullOrEmpty();
+        assertThat(kept.getMetadata().getOwnerReferences()).isNullOrEmpty();
+        assertThat(kept.getSpec().getSelector())
+                .as("present, for the rules to refuse")
+                .isNotNull();
+        assertThat(kept.getSpec().getSelector().getMatchExpressions()).isNullOrEmpty();
+        assertThat(kept.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
+        assertThat(kept.getSpec().getResources().getRequests()).containsOnlyKeys("storage");
+        assertThat(kept.getSpec().getResources().getLimits()).containsOnlyKeys("storage");
+        assertThat(kept.getMetadata().getAnnotations())
+                .as("within the budget: kept")
+                .containsKey(Names.ANN_STORAGE_PROVISIONER);
+        var storageClass = new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
+                .withNewMetadata()
+                .withName("nfs")
+                .endMetadata()
+                .withProvisioner("us")
+                .build();
+        assertThat(dev.nfsprov.protocol.ClaimRules.decide(kept, storageClass, "us"))
+                .isInstanceOfSatisfying(
+                        dev.nfsprov.protocol.ClaimVerdict.Reject.class,
+                        r -> assertThat(r.reason()).startsWith("claims with spec.selector are not supported"));
+    }
 }
