@@ -12,6 +12,7 @@ import dev.nfsprov.testenv.TestEnvironment;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Executors;
@@ -88,7 +89,7 @@ class LargeClaimsIT {
         var env = TestEnvironment.startSeparate("huge", Map.of());
         try {
             var kube = new Kube(env.client, "default");
-            var labels = new java.util.LinkedHashMap<String, String>();
+            var labels = new LinkedHashMap<String, String>();
             for (int i = 0; i < 20_000; i++) labels.put("l" + i, "v".repeat(60)); // 1.48 MB
             try (var pool = Executors.newFixedThreadPool(4)) {
                 var created = IntStream.range(0, 60)
@@ -103,16 +104,7 @@ class LargeClaimsIT {
                     .hasMessageContaining("provisioner exited with 3")
                     .hasMessageContaining("Terminating due to java.lang.OutOfMemoryError: Java heap space");
 
-            env.client.persistentVolumeClaims().inNamespace("default").delete();
-            Await.until(
-                    "the large claims gone",
-                    Duration.ofSeconds(60),
-                    () -> env.client
-                            .persistentVolumeClaims()
-                            .inNamespace("default")
-                            .list()
-                            .getItems()
-                            .isEmpty());
+            deleteAll(env, "default");
             try (var controller = ProvisionerProcess.start(env, "nfsprov.dev/huge", true, Map.of())) {
                 assertThat(controller.get("/readyz").statusCode()).isEqualTo(200);
             }
@@ -155,17 +147,21 @@ class LargeClaimsIT {
             kube.create(kube.claimBuilder("after-restart", ns));
             kube.awaitBound("after-restart");
         } finally {
-            env.client.persistentVolumeClaims().inNamespace(ns).delete(); // 100 MB the API server need not keep
-            Await.until(
-                    "the large claims gone",
-                    Duration.ofSeconds(120),
-                    () -> env.client
-                            .persistentVolumeClaims()
-                            .inNamespace(ns)
-                            .list()
-                            .getItems()
-                            .isEmpty());
+            deleteAll(env, ns); // 100 MB the API server need not keep, and the next test must not list
         }
+    }
+
+    private static void deleteAll(TestEnvironment env, String ns) {
+        env.client.persistentVolumeClaims().inNamespace(ns).delete();
+        Await.until(
+                "the large claims gone",
+                Duration.ofSeconds(120),
+                () -> env.client
+                        .persistentVolumeClaims()
+                        .inNamespace(ns)
+                        .list()
+                        .getItems()
+                        .isEmpty());
     }
 
     private static String letters(Random random, int n) {

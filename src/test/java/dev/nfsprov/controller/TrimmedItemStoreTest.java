@@ -23,6 +23,15 @@ class TrimmedItemStoreTest {
                 .build();
     }
 
+    /** A class of the provisioner "us", for the rules' verdict on what the cache kept. */
+    private static final io.fabric8.kubernetes.api.model.storage.StorageClass NFS =
+            new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
+                    .withNewMetadata()
+                    .withName("nfs")
+                    .endMetadata()
+                    .withProvisioner("us")
+                    .build();
+
     private final TrimmedItemStore<PersistentVolumeClaim> store = new TrimmedItemStore<>(
             c -> "true".equals(c.getMetadata().getAnnotations().get("mine")), c -> null);
 
@@ -107,16 +116,10 @@ class TrimmedItemStoreTest {
         assertThat(fat.getMetadata())
                 .as("the object the informer hands the reconciler")
                 .isSameAs(kept);
-        var storageClass = new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
-                .withNewMetadata()
-                .withName("nfs")
-                .endMetadata()
-                .withProvisioner("us")
-                .build();
         fat.setSpec(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpecBuilder()
                 .withStorageClassName("nfs")
                 .build());
-        assertThat(dev.nfsprov.protocol.ClaimRules.decide(claims.get("ns/fat"), storageClass, "us"))
+        assertThat(dev.nfsprov.protocol.ClaimRules.decide(claims.get("ns/fat"), NFS, "us"))
                 .isEqualTo(new dev.nfsprov.protocol.ClaimVerdict.Reject(
                         "its labels and annotations are 251 KiB, more than the 16 KiB nfsprov keeps of a claim it "
                                 + "works on (so that no tenant can fill its memory): make them smaller"));
@@ -184,13 +187,7 @@ class TrimmedItemStoreTest {
         assertThat(kept.getMetadata().getAnnotations())
                 .as("within the budget: kept")
                 .containsKey(Names.ANN_STORAGE_PROVISIONER);
-        var storageClass = new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
-                .withNewMetadata()
-                .withName("nfs")
-                .endMetadata()
-                .withProvisioner("us")
-                .build();
-        assertThat(dev.nfsprov.protocol.ClaimRules.decide(kept, storageClass, "us"))
+        assertThat(dev.nfsprov.protocol.ClaimRules.decide(kept, NFS, "us"))
                 .isInstanceOfSatisfying(
                         dev.nfsprov.protocol.ClaimVerdict.Reject.class,
                         r -> assertThat(r.reason()).startsWith("claims with spec.selector are not supported"));
