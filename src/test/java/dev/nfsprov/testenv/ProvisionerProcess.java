@@ -161,7 +161,28 @@ public final class ProvisionerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * A port below the kernel's ephemeral range, as scripts/lib/ports.sh picks them: a port of that range (what
+     * binding port 0 gives) can be taken by an outgoing connection before the controller binds it.
+     */
     private static int freePort() {
+        int low;
+        try {
+            low = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                    .trim()
+                    .split("\\s+")[0]);
+        } catch (IOException | NumberFormatException e) {
+            low = 0;
+        }
+        var random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; low > 11_000 && i < 200; i++) {
+            int port = random.nextInt(10_000, low);
+            try (var s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
         try (var s = new ServerSocket(0)) {
             return s.getLocalPort();
         } catch (IOException e) {
