@@ -63,8 +63,8 @@ final class Report {
                         + " p99 ms | ready s | peak RSS MiB | rest RSS MiB | CPU s |\n"
                         + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         var csv = new StringBuilder(
-                "side,claims,burst_seconds,ratio_to_floor,controller_manager_writes_per_claim,p50_ms,p90_ms,p99_ms,floor_p50_ms,ready_seconds,"
-                        + "peak_rss_mib,rest_rss_mib,cpu_seconds\n");
+                "side,claims,burst_seconds,ratio_to_floor,controller_manager_writes_per_claim,p50_ms,p90_ms,p99_ms,"
+                        + "floor_p50_ms,ready_seconds,peak_rss_mib,rest_rss_mib,cpu_seconds\n");
         for (var s : sides) {
             var f = s.footprint();
             double ratio = s.burst().seconds() / floor.burst().seconds();
