@@ -1,7 +1,6 @@
 package dev.nfsprov.testenv;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -161,33 +160,18 @@ public final class ProvisionerProcess implements AutoCloseable {
         }
     }
 
-    /**
-     * A port below the kernel's ephemeral range, as scripts/lib/ports.sh picks them: a port of that range (what
-     * binding port 0 gives) can be taken by an outgoing connection before the controller binds it.
-     */
+    /** A free port for the controller's metrics, picked by the rule the scripts' servers use (scripts/lib/ports.sh). */
     private static int freePort() {
-        int low;
-        try {
-            low = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
-                    .trim()
-                    .split("\\s+")[0]);
-        } catch (IOException | NumberFormatException e) {
-            low = 0;
-        }
-        var random = java.util.concurrent.ThreadLocalRandom.current();
-        for (int i = 0; low > 11_000 && i < 200; i++) {
-            int port = random.nextInt(10_000, low);
-            try (var s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-                return port;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        try (var s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        String port = Commands.runOrFail(
+                Map.of(),
+                List.of(
+                        "bash",
+                        "-c",
+                        "source \"$1\" && free_port",
+                        "free_port",
+                        TestEnvironment.REPO.resolve("scripts/lib/ports.sh").toString()),
+                "cannot pick a port with scripts/lib/ports.sh (it needs python3)");
+        return Integer.parseInt(port.trim());
     }
 
     @Override
