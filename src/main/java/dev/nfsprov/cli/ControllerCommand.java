@@ -125,6 +125,13 @@ final class ControllerCommand implements Callable<Integer> {
     int usageWorkers;
 
     @Option(
+            names = "--usage-scan-max-entries",
+            defaultValue = "${env:NFSPROV_USAGE_SCAN_MAX_ENTRIES:-1000000}",
+            description = "entries read (and directories re-opened) in one volume per pass; beyond it the figure is a"
+                    + " minimum (default 1000000)")
+    long usageMaxEntries;
+
+    @Option(
             names = "--usage-thresholds",
             defaultValue = "${env:NFSPROV_USAGE_THRESHOLDS:-80,100}",
             description = "percentages of a claim's request that post an Event when crossed (default 80,100)")
@@ -214,6 +221,7 @@ final class ControllerCommand implements Callable<Integer> {
                 : KubeClients.duration(usageInterval, "--usage-scan-interval");
         if (usageRate < 0) throw new UserError("--usage-scan-rate must be 0 (no limit) or more");
         if (usageWorkers < 1 || usageWorkers > 64) throw new UserError("--usage-scan-workers must be between 1 and 64");
+        if (usageMaxEntries < 1) throw new UserError("--usage-scan-max-entries must be 1 or more");
         var thresholds = new ArrayList<Integer>();
         for (String t : usageThresholds.split(",")) {
             if (t.isBlank()) continue;
@@ -226,7 +234,7 @@ final class ControllerCommand implements Callable<Integer> {
                         "--usage-thresholds \"" + usageThresholds + "\" is not a list of percentages such as 80,100");
             }
         }
-        return ProvisionerSettings.usage(interval, usageRate, usageWorkers, List.copyOf(thresholds));
+        return ProvisionerSettings.usage(interval, usageRate, usageWorkers, usageMaxEntries, List.copyOf(thresholds));
     }
 
     private static String inClusterNamespace() {

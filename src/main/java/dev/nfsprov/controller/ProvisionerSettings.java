@@ -18,7 +18,11 @@ public record ProvisionerSettings(
 
     /** The usage scan's settings, for the command line: interval (0 = off), entries a second, walkers, thresholds. */
     public static UsageScanner.Settings usage(
-            java.time.Duration interval, double rate, int workers, java.util.List<Integer> thresholds) {
-        return new UsageScanner.Settings(interval, rate, workers, thresholds);
+            java.time.Duration interval,
+            double rate,
+            int workers,
+            long maxEntries,
+            java.util.List<Integer> thresholds) {
+        return new UsageScanner.Settings(interval, rate, workers, maxEntries, thresholds);
     }
 }

@@ -35,9 +35,12 @@ import java.util.logging.Logger;
  */
 public final class UsageScanner implements AutoCloseable {
 
-    /** interval between passes (zero: never), entries a second (0: no limit), volumes measured at once. */
-    public record Settings(Duration interval, double rate, int workers, List<Integer> thresholds) {
-        static final Settings DEFAULT = new Settings(Duration.ofMinutes(10), 5000, 1, List.of(80, 100));
+    /**
+     * interval between passes (zero: never), entries a second (0: no limit), volumes measured at once, operations per
+     * volume and pass (entries read and directories re-opened: what bounds one tenant's share of a pass).
+     */
+    public record Settings(Duration interval, double rate, int workers, long maxEntries, List<Integer> thresholds) {
+        static final Settings DEFAULT = new Settings(Duration.ofMinutes(10), 5000, 1, 1_000_000, List.of(80, 100));
     }
 
     private static final Logger LOG = Logger.getLogger(UsageScanner.class.getName());
@@ -139,7 +142,7 @@ public final class UsageScanner implements AutoCloseable {
         if (share.isEmpty()) return null;
         var directory = share.get().volumes().location().directoryOf(nfs.getServer(), nfs.getPath());
         try {
-            Usage usage = share.get().volumes().share().usage(directory.orElseThrow(), throttle);
+            Usage usage = share.get().volumes().share().usage(directory.orElseThrow(), throttle, settings.maxEntries());
             long capacity = Quantities.bytes(v.getSpec().getCapacity().get("storage"));
             var labels = List.of(
                     ref.getNamespace(),

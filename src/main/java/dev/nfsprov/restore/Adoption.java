@@ -15,11 +15,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -191,14 +187,10 @@ public final class Adoption {
 
     public void apply(Plan plan) throws ShareException, Refused {
         if (plan.renameFirst()) {
-            var from = share.existing(plan.from());
-            var to = share.root().resolve(plan.to().toString());
-            try {
-                if (Files.exists(to, LinkOption.NOFOLLOW_LINKS))
-                    throw new Refused(plan.to() + " appeared on the share meanwhile; nothing was renamed");
-                Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException e) {
-                throw new ShareException("cannot rename " + plan.from() + ": " + ShareException.describe(e), e);
+            switch (share.rename(plan.from(), plan.to().leaf())) {
+                case TAKEN -> throw new Refused(plan.to() + " appeared on the share meanwhile; nothing was renamed");
+                case GONE -> throw new Refused(plan.from() + " is no longer on the share; nothing was renamed");
+                case DONE -> {}
             }
             share.forgetVolume(plan.from()); // the archive's record: it is a volume again
         }
@@ -281,12 +273,11 @@ public final class Adoption {
     }
 
     private boolean exists(RelativePath p) throws ShareException {
-        return share.existing(p) != null;
+        return share.kind(p) != Share.Kind.ABSENT;
     }
 
     private boolean isDirectory(RelativePath p) throws ShareException {
-        var path = share.existing(p);
-        return path != null && Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS);
+        return share.kind(p) == Share.Kind.DIRECTORY;
     }
 
     private static String strip(String s) {

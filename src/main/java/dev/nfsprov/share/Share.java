@@ -65,6 +65,9 @@ public final class Share {
     /** Files beside each volume (in its parent) that record which PersistentVolume the directory was made for. */
     public static final String MARKER_PREFIX = ".nfsprov.";
 
+    /** Names nfsprov makes on the share (markers, probes, subtrees being deleted): never a volume's. */
+    static final String RESERVED_PREFIX = ".nfsprov";
+
     /** What to do when the directory a claim's path renders to exists but was not made for its volume. */
     public enum Existing {
         /** Refuse: it may be another claim's data (the default). */
@@ -84,19 +87,21 @@ public final class Share {
             throws ShareException {
         var segments = path.segments();
         for (String segment : segments) {
-            if (segment.startsWith(MARKER_PREFIX)) {
-                throw new VolumeConflictException(
-                        path + ": a name starting with " + MARKER_PREFIX + " is reserved for nfsprov");
+            if (segment.startsWith(RESERVED_PREFIX) || digested(segment)) {
+                throw new VolumeConflictException(path + ": a name starting with " + RESERVED_PREFIX + " or "
+                        + DIGEST_MARK + " is reserved for nfsprov");
             }
         }
         Dir parent = null;
         try {
             parent = Dir.open(root);
             for (String segment : segments.subList(0, segments.size() - 1)) {
+                // Never inside a volume or an archive, even under existingDirectory: reuse: its tenant writes there,
+                // and could swap a directory on the way for a link while the controller reclaims.
                 String owner = parent.readFile(marker(segment));
-                if (owner != null && existing == Existing.REFUSE) {
+                if (owner != null) {
                     throw new VolumeConflictException("cannot create " + path + ": " + segment
-                            + " on the way is the volume " + owner.strip() + " of another claim");
+                            + " on the way is the volume " + firstLine(owner) + " of another claim");
                 }
                 parent.mkdir(segment, 0755);
                 Dir next = openDir(parent, segment, path);
@@ -200,8 +205,13 @@ public final class Share {
 
     /** Measures a volume directory (see {@link TreeWalk}); throttle is called per entry read, and may sleep. */
     public Usage usage(RelativePath path, Throttle throttle) throws ShareException, InterruptedException {
+        return usage(path, throttle, TreeWalk.DEFAULT_BUDGET);
+    }
+
+    /** The same, stopping (partial) after {@code budget} operations: entries read and directories re-opened. */
+    public Usage usage(RelativePath path, Throttle throttle, long budget) throws ShareException, InterruptedException {
         try (Dir dir = openExisting(path)) {
-            return TreeWalk.measure(dir.fd(), throttle);
+            return TreeWalk.measure(dir.fd(), throttle, budget);
         } catch (IOException e) {
             throw new ShareException("cannot measure " + path + ": " + ShareException.describe(e), e);
         }
@@ -311,11 +321,39 @@ public final class Share {
         }
     }
 
-    /** The marker's name for a volume directory named leaf (in the same parent directory). */
+    /**
+     * The marker's name for a volume directory named leaf (in the same parent directory). A leaf too long for the
+     * prefix gets a SHA-256 of its bytes instead: two leaves cannot be made to share a marker (String.hashCode could:
+     * "Aa" and "BB"). A leaf that is itself of the digested form ({@link #digested}) is refused where volumes are made.
+     */
     public static String marker(String leaf) {
         String name = MARKER_PREFIX + leaf;
         if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 255) return name;
-        return MARKER_PREFIX + "#" + Integer.toHexString(leaf.hashCode()) + "-" + leaf.length();
+        return MARKER_PREFIX + DIGEST_MARK + sha256(leaf);
+    }
+
+    private static final String DIGEST_MARK = "#sha256-";
+
+    /** Whether a leaf reads like a digested marker's tail: kept for long leaves, never a volume's own name. */
+    static boolean digested(String leaf) {
+        return leaf.startsWith(DIGEST_MARK);
+    }
+
+    /** Hex SHA-256 of a string's UTF-8 bytes (names of long markers and archives). */
+    public static String sha256(String s) {
+        try {
+            var d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String firstLine(String marker) {
+        String s = marker.strip();
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 
     /** Writes (or replaces) the marker beside an existing directory, e.g. an archive's record; never through a link. */
@@ -345,20 +383,117 @@ public final class Share {
 
     /** Removes the marker of a volume directory that was archived or deleted; gone already is fine. */
     public void forgetVolume(RelativePath path) throws ShareException {
-        var segments = path.segments();
-        Path parent =
-                segments.size() == 1 ? root : existing(new RelativePath(segments.subList(0, segments.size() - 1)));
-        if (parent == null) return;
-        try {
-            Files.deleteIfExists(parent.resolve(marker(path.leaf()))); // removes a link itself, never its target
+        try (Dir parent = openParent(path)) {
+            parent.unlink(marker(path.leaf())); // a link of that name is removed itself, never its target
+        } catch (Dir.ErrnoException e) {
+            if (e.errno == Dir.ENOENT) return; // the parent is gone: so is the marker
+            throw new ShareException("cannot remove the marker of " + path + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new ShareException("cannot remove the marker of " + path + ": " + ShareException.describe(e), e);
         }
     }
 
+    /** What a path on the share is, looked at through directory handles. */
+    public enum Kind {
+        ABSENT,
+        DIRECTORY,
+        /** a symbolic link: never followed, never a volume */
+        LINK,
+        /** a file, a fifo...: never a volume */
+        OTHER
+    }
+
+    /**
+     * What is at a path, every component opened without following a link; a link or file on the way is refused
+     * (ShareException), a missing component is {@link Kind#ABSENT}.
+     */
+    public Kind kind(RelativePath path) throws ShareException {
+        try (Dir parent = openParent(path)) {
+            var st = parent.stat(path.leaf());
+            if (st == null) return Kind.ABSENT;
+            return st.isDirectory() ? Kind.DIRECTORY : st.isLink() ? Kind.LINK : Kind.OTHER;
+        } catch (Dir.ErrnoException e) {
+            if (e.errno == Dir.ENOENT) return Kind.ABSENT;
+            throw onTheWay(path, e);
+        } catch (IOException e) {
+            throw new ShareException("cannot look at " + path + ": " + ShareException.describe(e), e);
+        }
+    }
+
+    /** What {@link #rename} did. */
+    public enum Renamed {
+        DONE,
+        /** something of the new name exists: nothing was renamed */
+        TAKEN,
+        /** nothing of the old name exists */
+        GONE
+    }
+
+    /**
+     * Renames a directory to another name in the same parent, never over anything (an archive, a restore), through
+     * the parent's handle: a link swapped in on the way is refused, not followed. The parent is a directory nfsprov
+     * made (tenants write only inside volumes), so nothing can appear between the look and the rename.
+     */
+    public Renamed rename(RelativePath from, String toLeaf) throws ShareException {
+        try (Dir parent = openParent(from)) {
+            if (parent.stat(toLeaf) != null) return Renamed.TAKEN;
+            var st = parent.stat(from.leaf());
+            if (st == null) return Renamed.GONE;
+            if (!st.isDirectory())
+                throw new ShareException(from + " on the share is not a directory; leaving it alone");
+            try {
+                parent.rename(from.leaf(), toLeaf);
+            } catch (Dir.ErrnoException e) {
+                if (e.errno == Dir.EEXIST || e.errno == Dir.ENOTEMPTY) return Renamed.TAKEN;
+                if (e.errno == Dir.ENOENT) return Renamed.GONE;
+                throw e;
+            }
+            return Renamed.DONE;
+        } catch (Dir.ErrnoException e) {
+            if (e.errno == Dir.ENOENT) return Renamed.GONE;
+            throw onTheWay(from, e);
+        } catch (IOException e) {
+            throw new ShareException("cannot rename " + from + ": " + ShareException.describe(e), e);
+        }
+    }
+
+    /**
+     * Deletes a directory and everything below it (see {@link TreeDelete}), relative to its parent's handle; false if
+     * it was already gone. A file or link of that name is refused: a volume is a directory.
+     */
+    public boolean deleteTree(RelativePath path) throws ShareException {
+        try (Dir parent = openParent(path)) {
+            var st = parent.stat(path.leaf());
+            if (st == null) return false;
+            if (!st.isDirectory())
+                throw new ShareException(path + " on the share is not a directory; leaving it alone");
+            return TreeDelete.delete(parent, path.leaf());
+        } catch (Dir.ErrnoException e) {
+            if (e.errno == Dir.ENOENT) return false;
+            throw onTheWay(path, e);
+        } catch (IOException e) {
+            throw new ShareException("cannot delete " + path + ": " + ShareException.describe(e), e);
+        }
+    }
+
+    private static ShareException notADirectory(RelativePath path, Native.Stat st) {
+        return new ShareException(path + " on the share is "
+                + (st.isLink() ? "a symbolic link; refusing to follow it" : "not a directory; leaving it alone"));
+    }
+
+    private static ShareException onTheWay(RelativePath path, Dir.ErrnoException e) {
+        if (e.errno == Dir.ELOOP || e.errno == Dir.ENOTDIR)
+            return new ShareException(
+                    path + " goes through a symbolic link or a file on the way (" + e.getMessage()
+                            + "); refusing to follow it",
+                    e);
+        return new ShareException(path + ": " + e.getMessage(), e);
+    }
+
     /**
      * Resolves an existing path, refusing one that leaves the share through a symbolic link anywhere on the way.
-     * Returns null if some component does not exist.
+     * Returns null if some component does not exist. Only for reading (a path can change after it is resolved):
+     * every change on the share goes through directory handles.
      */
     public Path existing(RelativePath path) throws ShareException {
         Path current = root;

@@ -9,7 +9,10 @@ import dev.nfsprov.share.Share;
 import dev.nfsprov.share.ShareException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -145,5 +148,67 @@ class ReclaimerTest {
         assertThat(reclaimer().reclaim(RelativePath.of("ns-wide-pvc-1"), OnDelete.DELETE))
                 .isInstanceOf(Reclaimer.Outcome.Deleted.class);
         assertThat(dir).doesNotExist();
+    }
+
+    /**
+     * Issue 30's race: a volume nested in a tenant's own volume (made before nesting was refused under reuse), whose
+     * parent the tenant flips to a link to another tenant's directory while the controller deletes or archives the
+     * nested volume. Done by path, the step acted on the victim (deleted it, or renamed it to an archive) in 3 of 3
+     * runs; through handles every step opens the parent with O_NOFOLLOW and fails on the link.
+     */
+    @Test
+    void aFlippingParentNeverRedirectsADeleteOrAnArchive(@TempDir Path root) throws Exception {
+        var share = new Share(root);
+        Path victim = Files.createDirectories(root.resolve("other/vol"));
+        Files.writeString(victim.resolve("data"), "the victim's");
+        Path tenant = Files.createDirectories(root.resolve("mine"));
+        Path sub = tenant.resolve("sub");
+        var stop = new AtomicBoolean();
+        var flips = new AtomicLong();
+        Thread flipper = Thread.ofPlatform().start(() -> {
+            for (long round = 0; !stop.get(); round++) {
+                Path aside = tenant.resolve("sub-aside-" + round);
+                try {
+                    Files.move(sub, aside, StandardCopyOption.ATOMIC_MOVE);
+                    Files.createSymbolicLink(sub, root.resolve("other"));
+                    flips.incrementAndGet();
+                    Files.delete(sub);
+                    Files.move(aside, sub, StandardCopyOption.ATOMIC_MOVE);
+                } catch (Exception raced) {
+                    try {
+                        if (Files.isSymbolicLink(sub)) Files.delete(sub);
+                    } catch (Exception ignored) {
+                        // next round
+                    }
+                }
+            }
+        });
+        int reclaimed = 0;
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        var nested = RelativePath.of("mine/sub/vol");
+        for (int i = 0; i < 100_000 && System.nanoTime() < deadline; i++) {
+            try {
+                Files.createDirectories(sub.resolve("vol/inner"));
+                Files.writeString(sub.resolve("vol/inner/f"), "tenant's own");
+            } catch (Exception raced) {
+                continue; // the flipper holds the name: try again
+            }
+            try {
+                new Reclaimer(share).reclaim(nested, i % 2 == 0 ? OnDelete.DELETE : OnDelete.ARCHIVE);
+                reclaimed++;
+            } catch (ShareException refused) {
+                // a link on the way is refused; that is the point
+            }
+        }
+        stop.set(true);
+        flipper.join();
+
+        assertThat(flips.get()).as("links planted by the flipper").isGreaterThan(10);
+        assertThat(reclaimed).as("some reclaims ran between flips").isGreaterThan(0);
+        assertThat(victim.resolve("data")).hasContent("the victim's");
+        assertThat(root.resolve("other/archived-vol")).doesNotExist();
+        try (var entries = Files.list(root.resolve("other"))) {
+            assertThat(entries.map(p -> p.getFileName().toString()).toList()).containsExactly("vol");
+        }
     }
 }

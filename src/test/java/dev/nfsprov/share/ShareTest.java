@@ -7,6 +7,7 @@ import dev.nfsprov.pathtemplate.RelativePath;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,6 +104,12 @@ class ShareTest {
                 .hasMessage(
                         "cannot create ns/tenant-a/inner: tenant-a on the way is the volume pvc-a of another claim");
         assertThat(root.resolve("ns/tenant-a")).isEmptyDirectory();
+        // nor under existingDirectory: reuse: the tenant of pvc-a writes inside it, and could swap "inner"'s parent
+        // for a link while the controller reclaims it (issue 30)
+        assertThatThrownBy(() -> share.createVolume(
+                        RelativePath.of("ns/tenant-a/inner"), DirectorySettings.DEFAULT, "pvc-b", Share.Existing.REUSE))
+                .hasMessageContaining("tenant-a on the way is the volume pvc-a of another claim");
+        assertThat(root.resolve("ns/tenant-a")).isEmptyDirectory();
     }
 
     @Test
@@ -150,8 +157,18 @@ class ShareTest {
 
     @Test
     void namesReservedForMarkersAreRefused() {
-        assertThatThrownBy(() -> create(new Share(root), "ns/.nfsprov.db", DirectorySettings.DEFAULT, "pvc-1"))
-                .hasMessageContaining("reserved for nfsprov");
+        for (String path : List.of("ns/.nfsprov.db", "ns/.nfsprov-deep-x", "#sha256-" + "0".repeat(64)))
+            assertThatThrownBy(() -> create(new Share(root), path, DirectorySettings.DEFAULT, "pvc-1"))
+                    .hasMessageContaining("reserved for nfsprov");
+    }
+
+    @Test
+    void markersOfLongLeavesAreDigestsThatTwoLeavesCannotShare() {
+        // "Aa" and "BB" have the same String.hashCode, which named these markers before
+        String a = "x".repeat(250) + "Aa", b = "x".repeat(250) + "BB";
+        assertThat(Share.marker(a)).isNotEqualTo(Share.marker(b)).startsWith(".nfsprov.#sha256-");
+        assertThat(Share.marker(a).length()).isLessThanOrEqualTo(255);
+        assertThat(Share.marker("short")).isEqualTo(".nfsprov.short");
     }
 
     @Test
