@@ -72,7 +72,8 @@ final class ArchivesCommand implements Callable<Integer> {
         }
         List<Map<String, Object>> rows = new ArrayList<>();
         try {
-            for (var a : Archives.find(share, volumes, depth)) {
+            var found = Archives.find(share, volumes, depth, Long.MAX_VALUE);
+            for (var a : found.archives()) {
                 var r = a.record();
                 var m = new LinkedHashMap<String, Object>();
                 m.put("path", a.path().toString());

@@ -97,6 +97,13 @@ final class ControllerCommand implements Callable<Integer> {
             description = "HOST:PORT for /metrics, /healthz, /readyz (default :8080)")
     String metricsAddress;
 
+    @Option(
+            names = "--probe-address",
+            defaultValue = "${env:PROBE_ADDRESS}",
+            description = "HOST:PORT for /healthz and /readyz alone, for the kubelet's probes (the chart's :8081):"
+                    + " nothing done to the metrics port can fail them (default: none)")
+    String probeAddress;
+
     @Option(names = "--log-format", defaultValue = "text", description = "text or json")
     String logFormat;
 
@@ -200,6 +207,9 @@ final class ControllerCommand implements Callable<Integer> {
         }
         if (workers < 1 || workers > 256) throw new UserError("--workers must be between 1 and 256");
         KubeClients.address("--metrics-address", "HOST:PORT or :PORT", metricsAddress, "0.0.0.0", -1);
+        if (probeAddress != null && probeAddress.isBlank()) probeAddress = null;
+        if (probeAddress != null)
+            KubeClients.address("--probe-address", "HOST:PORT or :PORT", probeAddress, "0.0.0.0", -1);
         String namespace = firstNonBlank(System.getenv("POD_NAMESPACE"), inClusterNamespace(), "default");
         String identity = firstNonBlank(System.getenv("POD_NAME"), hostname()) + "_"
                 + UUID.randomUUID().toString().substring(0, 8);
@@ -211,6 +221,7 @@ final class ControllerCommand implements Callable<Integer> {
                 namespace,
                 identity,
                 metricsAddress,
+                probeAddress,
                 workers,
                 usageSettings());
     }

@@ -3,6 +3,7 @@ package dev.nfsprov.controller;
 import dev.nfsprov.logging.Fields;
 import dev.nfsprov.pathtemplate.RelativePath;
 import dev.nfsprov.provision.ShareCatalog;
+import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.reclaim.Archives;
 import dev.nfsprov.reclaim.Retention;
 import dev.nfsprov.share.ShareException;
@@ -27,8 +28,11 @@ final class ArchivePass {
     /** What a share's archives hold after the pass. */
     record Kept(int count, long bytes, Instant oldest) {}
 
-    /** How deep archives are looked for: the deepest pathPattern in common use is namespace/claim/volume. */
-    static final int ARCHIVE_DEPTH = 4;
+    /** How deep archives are looked for where a class lets values nest (nestedValues): namespace/claim/volume. */
+    static final int NESTED_DEPTH = 4;
+
+    /** Entries of a share read per pass looking for archives (a leftover directory of millions costs no more). */
+    static final long ENTRIES_PER_PASS = 200_000;
 
     private static final Logger LOG = Logger.getLogger(ArchivePass.class.getName());
 
@@ -44,10 +48,15 @@ final class ArchivePass {
     }
 
     Kept pass(ShareCatalog.Entry share, Throttle throttle) throws ShareException, InterruptedException {
-        var found = Archives.find(
+        var search = Archives.find(
                 share.volumes().share(),
                 w.provisioned().directories(share.volumes().location()),
-                ARCHIVE_DEPTH);
+                depth(share),
+                ENTRIES_PER_PASS);
+        var found = search.archives();
+        if (search.partial() && said.isNew("partial/" + share.name(), "partial"))
+            LOG.warning("share " + share.name() + ": archives looked for in part (more than " + ENTRIES_PER_PASS
+                    + " entries, or a directory that could not be read); retention decides on those found");
         Map<RelativePath, Long> bytes = new HashMap<>();
         for (var a : found) bytes.put(a.path(), size(share, a, throttle));
         var deleted = new HashSet<RelativePath>();
@@ -88,6 +97,26 @@ final class ArchivePass {
                 .orElse(null);
         metrics.archives(share.mount().where(), kept.size(), total);
         return new Kept(kept.size(), total, oldest);
+    }
+
+    /**
+     * The levels this share's classes make volumes at (archives sit beside them): only those directories are read,
+     * so nothing a tenant wrote below a volume is. nfs-subdir's default pattern: the share's root alone.
+     */
+    private int depth(ShareCatalog.Entry share) {
+        int depth = 1;
+        for (var c : w.storageClasses().list()) {
+            if (!w.provisionerName().equals(c.getProvisioner())) continue;
+            try {
+                if (w.shares().forClass(c.getParameters()) != share) continue;
+                int levels = share.volumes().template(c.getParameters()).levels();
+                boolean nested = VolumeService.nestedValues(c.getParameters());
+                depth = Math.max(depth, nested ? Math.max(levels, NESTED_DEPTH) : levels);
+            } catch (VolumeService.RejectedException e) {
+                // a class nfsprov refuses makes no volumes
+            }
+        }
+        return depth;
     }
 
     private long size(ShareCatalog.Entry share, Archives.Archive a, Throttle throttle)

@@ -27,14 +27,27 @@ import java.util.stream.Collectors;
  * Gives the directory of a volume whose class says {@code ownership: consumer} to the first Pod that uses its claim.
  * Translation only: the decisions are {@link OwnershipRules}', the directory change the share's. The owner is
  * recorded on the volume before the directory changes and marked applied after, so a crash in between re-applies
- * the same owner (idempotent) and a later Pod never changes it.
+ * the same owner (idempotent) and a later Pod never changes it. Pods are watched only in the namespaces of consumer-owned
+ * volumes, only once bound to a node, listed one at a time, and kept trimmed to a bounded size: no Pod anywhere
+ * else, however large, costs the controller anything.
  */
 final class ConsumerOwnership {
 
     private static final Logger LOG = Logger.getLogger(ConsumerOwnership.class.getName());
     private static final String BY_CLAIM = "claim";
+    /** Pods listed one to a page: a tenant's Pod may be 1.5 MiB, ~8 MiB as objects before it is trimmed. */
+    static final long POD_LIST_PAGE = 1;
 
     private final Wiring w;
+    private final String initialNamespace;
+    /** Consumer-owned volumes (uid) and their claim's namespace: the namespaces Pods are watched in. */
+    private final Map<String, String> consumerOwned = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final java.util.concurrent.ExecutorService namespaceChanges =
+            java.util.concurrent.Executors.newSingleThreadExecutor(
+                    Thread.ofPlatform().name("pod-namespaces").daemon().factory());
+    private volatile InformerEventSource<Pod, PersistentVolume> pods;
+    private java.util.Set<String> watched;
     private final Rejections said = new Rejections();
     /** Volumes this process gave away, so a reconcile on a cache that has not seen the second patch yet skips. */
     private final Map<String, String> appliedHere =
@@ -45,21 +58,30 @@ final class ConsumerOwnership {
                 }
             });
 
-    ConsumerOwnership(Wiring w) {
+    /** initialNamespace: where Pods are watched until the first change (JOSDK takes no empty set: it means all). */
+    ConsumerOwnership(Wiring w, String initialNamespace) {
         this.w = w;
+        this.initialNamespace = initialNamespace;
+        this.watched = java.util.Set.of(initialNamespace);
     }
 
     /**
-     * Every Pod of the cluster, trimmed to what the rules read. A Pod's volumes and ids cannot change, so only its
-     * creation matters; it wakes the volumes bound to the claims it names.
+     * Pods bound to a node in the namespaces of volumes waiting for their owner, trimmed to what the rules read. A
+     * Pod's volumes and ids cannot change, so only its arrival matters (a Pod enters the selection when it is
+     * bound); it wakes the volumes bound to the claims it names.
      */
-    static InformerEventSource<Pod, PersistentVolume> eventSource(EventSourceContext<PersistentVolume> context) {
+    InformerEventSource<Pod, PersistentVolume> eventSource(EventSourceContext<PersistentVolume> context) {
         var volumes = context.getPrimaryCache();
         volumes.addIndexers(Map.of(BY_CLAIM, ConsumerOwnership::claimKeys));
         var config = InformerEventSourceConfiguration.from(Pod.class, PersistentVolume.class)
                 .withName("pods")
+                .withNamespaces(java.util.Set.of(initialNamespace))
+                .withFollowControllerNamespacesChanges(true) // what lets changeNamespaces act
+                .withFieldSelector(new io.javaoperatorsdk.operator.api.config.informer.FieldSelector(
+                        new io.javaoperatorsdk.operator.api.config.informer.FieldSelector.Field(
+                                "spec.nodeName", "", true)))
                 .withItemStore(new TrimmedItemStore<>(p -> false, OwnershipRules::trim))
-                .withInformerListLimit(ProvisionerApp.TENANT_LIST_PAGE)
+                .withInformerListLimit(POD_LIST_PAGE)
                 .withOnUpdateFilter((newer, older) -> false)
                 .withOnDeleteFilter((pod, unknown) -> false)
                 .withSecondaryToPrimaryMapper(pod -> OwnershipRules.claims(pod).stream()
@@ -68,7 +90,50 @@ final class ConsumerOwnership {
                         .map(ResourceID::fromResource)
                         .collect(Collectors.toSet()))
                 .build();
-        return new InformerEventSource<>(config, context);
+        var source = new InformerEventSource<>(config, context);
+        pods = source;
+        return source;
+    }
+
+    /**
+     * Whether Pods are watched for this volume in its claim's namespace: a bound consumer-owned one, waiting for its
+     * first consumer, or told of later Pods that cannot write it.
+     */
+    private static boolean watchesPods(PersistentVolume volume) {
+        return OwnershipRules.consumerOwned(volume.getMetadata().getAnnotations())
+                && volume.getSpec().getClaimRef() != null
+                && volume.getMetadata().getDeletionTimestamp() == null;
+    }
+
+    /** Notes whether Pods are watched for a volume, and changes the namespaces watched when that changes. */
+    void track(PersistentVolume volume) {
+        String uid = volume.getMetadata().getUid();
+        String ns = watchesPods(volume) ? volume.getSpec().getClaimRef().getNamespace() : null;
+        String before = ns == null ? consumerOwned.remove(uid) : consumerOwned.put(uid, ns);
+        if (!java.util.Objects.equals(before, ns)) rewatch();
+    }
+
+    /** A volume gone: its namespace is watched no longer unless another consumer-owned volume is there. */
+    void forget(PersistentVolume volume) {
+        if (consumerOwned.remove(volume.getMetadata().getUid()) != null) rewatch();
+    }
+
+    /** Sets the namespaces Pods are watched in to those of consumer-owned volumes, off the reconcile threads. */
+    void rewatch() {
+        namespaceChanges.execute(() -> {
+            var source = pods;
+            var now = java.util.Set.copyOf(consumerOwned.values());
+            if (source == null || now.equals(watched)) return;
+            try {
+                source.changeNamespaces(now);
+                watched = now;
+                Fields.of("namespaces", String.join(",", new java.util.TreeSet<>(now)))
+                        .log(LOG, Level.FINE, "pods watched");
+            } catch (RuntimeException e) {
+                LOG.warning("cannot change the namespaces Pods are watched in (tried again on the next change): "
+                        + ApiErrors.describeAny(e));
+            }
+        });
     }
 
     /**
@@ -82,32 +147,33 @@ final class ConsumerOwnership {
         return List.of(ref.getNamespace() + "/" + ref.getName());
     }
 
-    @SuppressWarnings("unchecked")
     void reconcile(PersistentVolume volume, Context<PersistentVolume> context) throws OwnershipFailure {
+        track(volume);
         var a = volume.getMetadata().getAnnotations();
         if (!OwnershipRules.consumerOwned(a)) return;
         var ref = volume.getSpec().getClaimRef();
         if (ref == null || volume.getMetadata().getDeletionTimestamp() != null) return;
-        var pods = (InformerEventSource<Pod, PersistentVolume>)
-                context.eventSourceRetriever().getEventSourceFor(Pod.class);
-        List<Pod> consumers = pods.list(
-                        ref.getNamespace(), p -> OwnershipRules.claims(p).contains(ref.getName()))
-                .toList();
+        var source = pods;
+        List<Pod> consumers = source == null
+                ? List.of()
+                : source.list(ref.getNamespace(), p -> OwnershipRules.claims(p).contains(ref.getName()))
+                        .toList();
         PersistentVolumeClaim claim = VolumeRecords.claimOf(volume);
         try {
-            switch (OwnershipRules.decide(a, consumers, ref.getName())) {
+            switch (OwnershipRules.decide(a, consumers, ref.getName(), idRange(volume))) {
                 case OwnershipVerdict.Nothing n -> {}
                 case OwnershipVerdict.Waiting n -> {}
                 case OwnershipVerdict.NoIds n -> {
-                    String why =
-                            "Pod " + n.pod() + " names no runAsUser, runAsGroup or fsGroup, so the volume (StorageClass"
-                                    + " ownership: consumer) cannot be given to it; its directory stays 0770 and root's. Set the"
-                                    + " Pod's securityContext (fsGroup at least)";
+                    String why = "Pod " + n.pod() + " " + n.why() + ", so the volume (StorageClass ownership:"
+                            + " consumer) is not given to it; its directory stays 0770 and root's until a Pod with ids it"
+                            + " may be given runs. Set the Pod's securityContext (fsGroup at least)";
                     if (said.isNew(volume.getMetadata().getUid() + "/" + why, why))
                         w.events().post(claim, Events.WARNING, "OwnerUnknown", why);
                 }
                 case OwnershipVerdict.Take t -> {
-                    annotate(volume, Names.ANN_OWNER, t.owner().format());
+                    // With the volume's resourceVersion: a cache that has not seen an owner recorded by an earlier
+                    // attempt (stale) gets a conflict, and the next look, on fresh data, finishes that owner instead.
+                    annotate(volume, Names.ANN_OWNER, t.owner().format(), true);
                     give(volume, claim, t.owner(), "from Pod " + t.pod());
                 }
                 case OwnershipVerdict.Finish f -> {
@@ -122,7 +188,24 @@ final class ConsumerOwnership {
         } catch (ShareException | dev.nfsprov.provision.VolumeService.RejectedException e) {
             failed(volume, claim, e.getMessage());
         } catch (KubernetesClientException e) {
+            if (e.getCode() == 409)
+                throw new OwnershipFailure("volume " + volume.getMetadata().getName()
+                        + ": changed since it was read; looked at again"); // not the tenant's business: no Event
             failed(volume, claim, "Kubernetes API: " + ApiErrors.describe(e));
+        }
+    }
+
+    /** The ids the volume's class lets a directory be given to (directoryIdRange; root never by default). */
+    private OwnershipRules.IdRange idRange(PersistentVolume volume) throws OwnershipFailure {
+        String name = volume.getSpec().getStorageClassName();
+        var c = name == null || name.isEmpty() ? null : w.storageClasses().get(name);
+        if (c == null) return OwnershipRules.IdRange.DEFAULT;
+        try {
+            long[] r = dev.nfsprov.provision.VolumeService.idRange(c.getParameters());
+            return new OwnershipRules.IdRange(r[0], r[1]);
+        } catch (dev.nfsprov.provision.VolumeService.RejectedException e) {
+            failed(volume, VolumeRecords.claimOf(volume), e.getMessage());
+            return null; // not reached: failed throws
         }
     }
 
@@ -162,7 +245,12 @@ final class ConsumerOwnership {
     }
 
     private void annotate(PersistentVolume volume, String key, String value) {
-        VolumeRecords.annotate(w.client(), volume, Map.of(key, value));
+        annotate(volume, key, value, false);
+    }
+
+    private void annotate(PersistentVolume volume, String key, String value, boolean ifUnchanged) {
+        if (ifUnchanged) VolumeRecords.annotateIfUnchanged(w.client(), volume, Map.of(key, value));
+        else VolumeRecords.annotate(w.client(), volume, Map.of(key, value));
     }
 
     private void failed(PersistentVolume volume, PersistentVolumeClaim claim, String why) throws OwnershipFailure {

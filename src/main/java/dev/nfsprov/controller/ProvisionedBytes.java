@@ -15,6 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * The sum of the requests of this provisioner's volumes, for capacityPolicy: provisioned: the capacities of the
  * volumes in the informer cache, plus what was granted to volumes the cache does not show at their new size yet.
  * Grants are decided one at a time (this object's lock), so two claims cannot both take the last of the share.
+ * Only volumes of classes that say capacityPolicy: provisioned share a share's budget: in a class without a policy a
+ * size is a label (nfs-subdir's), and a tenant's 7Ei label there must not stop the policed classes. Sums saturate at
+ * Long.MAX_VALUE, so no request can wrap them round to room.
  */
 final class ProvisionedBytes {
 
@@ -23,6 +26,12 @@ final class ProvisionedBytes {
 
     private volatile IndexerResourceCache<PersistentVolume> volumes;
     private final Map<String, Grant> granted = new ConcurrentHashMap<>();
+    /** Whether the class of this name says capacityPolicy: provisioned (its volumes share the budget). */
+    private final java.util.function.Predicate<String> budgeted;
+
+    ProvisionedBytes(java.util.function.Predicate<String> budgeted) {
+        this.budgeted = budgeted;
+    }
 
     void watch(IndexerResourceCache<PersistentVolume> volumes) {
         this.volumes = volumes;
@@ -33,6 +42,15 @@ final class ProvisionedBytes {
      * grants there.
      */
     long total(ShareCatalog.Entry share) {
+        return total(share, v -> true);
+    }
+
+    /** The same, for the volumes of classes with capacityPolicy: provisioned only: the share's budget in use. */
+    long budgeted(ShareCatalog.Entry share) {
+        return total(share, v -> budgeted.test(v.getSpec().getStorageClassName()));
+    }
+
+    private long total(ShareCatalog.Entry share, java.util.function.Predicate<PersistentVolume> counted) {
         var cache = volumes;
         if (cache == null) throw new IllegalStateException("the volume cache is not ready");
         granted.entrySet()
@@ -46,13 +64,14 @@ final class ProvisionedBytes {
                                 v.getSpec().getNfs().getServer(),
                                 v.getSpec().getNfs().getPath())
                         .isPresent())
+                .filter(counted)
                 .mapToLong(ProvisionedBytes::capacity)
-                .sum();
-        return sum
-                + granted.values().stream()
-                        .filter(g -> g.share().equals(share.name()))
-                        .mapToLong(Grant::bytes)
-                        .sum();
+                .reduce(0, Capacity::add);
+        // grants are made for budgeted classes only (see grant)
+        return granted.values().stream()
+                .filter(g -> g.share().equals(share.name()))
+                .mapToLong(Grant::bytes)
+                .reduce(sum, Capacity::add);
     }
 
     /** This provisioner's volumes, as the cache holds them (others on our shares are kept as stubs, no capacity). */
@@ -95,11 +114,14 @@ final class ProvisionedBytes {
             ShareCatalog.Entry share,
             ShareWork shareWork)
             throws RejectedException, ShareException {
-        if (Capacity.policy(classParameters) == Capacity.Policy.NONE) return null;
+        var policy = Capacity.policy(classParameters);
+        if (policy == Capacity.Policy.NONE) return null;
         long[] space = shareWork.step(
                 "measuring the share", () -> share.volumes().share().space());
-        String refusal = Capacity.refusal(classParameters, bytes, new Capacity.Space(space[0], space[1], total(share)));
-        if (refusal == null) granted.put(volume, new Grant(share.name(), bytes, capacity));
+        long inUse = policy == Capacity.Policy.PROVISIONED ? budgeted(share) : 0;
+        String refusal = Capacity.refusal(classParameters, bytes, new Capacity.Space(space[0], space[1], inUse));
+        if (refusal == null && policy == Capacity.Policy.PROVISIONED)
+            granted.put(volume, new Grant(share.name(), bytes, capacity));
         return refusal;
     }
 

@@ -2,6 +2,7 @@ package dev.nfsprov.controller;
 
 import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.protocol.Names;
+import dev.nfsprov.provision.Capacity;
 import dev.nfsprov.provision.ShareCatalog;
 import dev.nfsprov.provision.ShareMount;
 import dev.nfsprov.provision.VolumeService;
@@ -107,7 +108,7 @@ public final class ProvisionerApp implements AutoCloseable {
                 client,
                 events,
                 metrics,
-                new ProvisionedBytes());
+                new ProvisionedBytes(name -> policed(classes, name)));
         usage = new UsageScanner(
                 wiring,
                 new UsageMetrics(registry),
@@ -122,7 +123,7 @@ public final class ProvisionerApp implements AutoCloseable {
                         claims::wanted,
                         ClaimReconciler::fit,
                         claim -> ClaimReconciler.stub(claim, settings.provisionerName())));
-        var pvs = new VolumeReconciler(wiring);
+        var pvs = new VolumeReconciler(wiring, settings.leaseNamespace());
         operator.register(
                 pvs,
                 c -> watched(
@@ -136,6 +137,7 @@ public final class ProvisionerApp implements AutoCloseable {
                         v -> VolumeReconciler.stub(v, shares)));
         probes = ProbeServer.start(
                 settings.metricsAddress(),
+                settings.probeAddress(),
                 registry,
                 () -> {
                     var info = operator.getRuntimeInfo();
@@ -145,6 +147,7 @@ public final class ProvisionerApp implements AutoCloseable {
                 },
                 () -> problems(ShareWork::identityProblem));
         operator.start();
+        pvs.started();
         if (!settings.leaderElection()) usage.start();
         LOG.info(() -> "nfsprov controller started: provisioner " + settings.provisionerName() + ", "
                 + settings.shares().stream()
@@ -222,6 +225,17 @@ public final class ProvisionerApp implements AutoCloseable {
     };
 
     /** Backoff from 1 s doubling to 5 min, for as long as it takes: a claim is never given up on. */
+    /** Whether the class of this name says capacityPolicy: provisioned: its volumes share their share's budget. */
+    private static boolean policed(Lister<StorageClass> classes, String name) {
+        if (name == null || name.isEmpty()) return false;
+        var c = classes.get(name);
+        try {
+            return c != null && Capacity.policy(c.getParameters()) == Capacity.Policy.PROVISIONED;
+        } catch (dev.nfsprov.provision.VolumeService.RejectedException e) {
+            return false;
+        }
+    }
+
     private static GenericRetry retry() {
         return new GenericRetry()
                 .setInitialInterval(1000)

@@ -13,6 +13,7 @@ public record ProvisionerSettings(
         String leaseNamespace,
         String identity,
         String metricsAddress,
+        String probeAddress,
         int workers,
         UsageScanner.Settings usage) {
 

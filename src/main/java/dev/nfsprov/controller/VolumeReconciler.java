@@ -40,9 +40,10 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
 
     private final ConsumerOwnership ownership;
 
-    VolumeReconciler(Wiring w) {
+    /** podNamespace: where Pods are watched before any volume waits for its owner (the controller's own). */
+    VolumeReconciler(Wiring w, String podNamespace) {
         this.w = w;
-        this.ownership = new ConsumerOwnership(w);
+        this.ownership = new ConsumerOwnership(w, podNamespace);
     }
 
     /** Pods, for volumes given to the Pod that first uses their claim. */
@@ -51,7 +52,12 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
             prepareEventSources(
                     io.javaoperatorsdk.operator.api.reconciler.EventSourceContext<PersistentVolume> context) {
         w.provisioned().watch(context.getPrimaryCache());
-        return List.of(ConsumerOwnership.eventSource(context));
+        return List.of(ownership.eventSource(context));
+    }
+
+    /** Once the caches are started: Pods are watched only where a volume waits for its owner (none yet, maybe). */
+    void started() {
+        ownership.rewatch();
     }
 
     boolean ours(PersistentVolume volume) {
@@ -83,6 +89,7 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
         String className = volume.getSpec().getStorageClassName() == null
                 ? ""
                 : volume.getSpec().getStorageClassName();
+        ownership.forget(volume);
         return switch (verdict(volume, context)) {
             case VolumeVerdict.Keep keep -> {
                 Fields.of("volume", name, "storageClass", className, "reason", keep.reason())

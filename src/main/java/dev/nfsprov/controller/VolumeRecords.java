@@ -25,6 +25,24 @@ final class VolumeRecords {
                         Serialization.asJson(Map.of("metadata", Map.of("annotations", annotations))));
     }
 
+    /**
+     * The same, with the volume's resourceVersion as a precondition: the API server answers 409 if the volume changed
+     * since it was read, so a decision made on a stale cache is never written.
+     */
+    static void annotateIfUnchanged(KubernetesClient client, PersistentVolume volume, Map<String, String> annotations) {
+        client.persistentVolumes()
+                .resource(volume)
+                .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        Serialization.asJson(Map.of(
+                                "metadata",
+                                Map.of(
+                                        "annotations",
+                                        annotations,
+                                        "resourceVersion",
+                                        volume.getMetadata().getResourceVersion()))));
+    }
+
     /** The claim a volume is bound to, as much of it as an Event needs (no API call). */
     static PersistentVolumeClaim claimOf(PersistentVolume volume) {
         var ref = volume.getSpec().getClaimRef();

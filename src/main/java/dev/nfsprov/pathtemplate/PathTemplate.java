@@ -135,6 +135,15 @@ public final class PathTemplate {
         };
     }
 
+    /** Directory levels a rendered path has, when no value adds its own "/" (nestedValues). */
+    public int levels() {
+        int n = 1;
+        for (Part p : parts)
+            if (p instanceof Literal l)
+                n += (int) l.text().chars().filter(c -> c == '/').count();
+        return n;
+    }
+
     @Override
     public String toString() {
         return source;

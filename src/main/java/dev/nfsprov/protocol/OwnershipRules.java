@@ -39,9 +39,14 @@ public final class OwnershipRules {
         return spec.getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null);
     }
 
+    /** Claims and containers kept of one Pod: a Pod may name 25,000 claims, and the API server takes it. */
+    public static final int MAX_CLAIMS_KEPT = 16, MAX_CONTAINERS_KEPT = 16;
+
     /**
-     * What the controller's cache keeps of a Pod: its identity, and only for a Pod that mounts claims, those volumes,
-     * its ids and which container mounts which volume. The cache holds every Pod of the cluster, so it keeps little.
+     * What the controller's cache keeps of a Pod: its identity, the node it is bound to, and only for a Pod that
+     * mounts claims, the first {@link #MAX_CLAIMS_KEPT} of those volumes, its ids and which of the first
+     * {@link #MAX_CONTAINERS_KEPT} containers mounts them. Bounded whatever the Pod, so that a tenant's Pods cost a
+     * fixed amount each.
      */
     public static Pod trim(Pod pod) {
         var m = pod.getMetadata();
@@ -57,7 +62,10 @@ public final class OwnershipRules {
         if (volumes(pod).findAny().isEmpty()) return trimmed;
         PodSpec spec = pod.getSpec();
         var s = new PodSpec();
-        s.setVolumes(volumes(pod)
+        s.setNodeName(spec.getNodeName());
+        var kept = volumes(pod).limit(MAX_CLAIMS_KEPT).toList();
+        var keptNames = kept.stream().map(Volume::getName).collect(java.util.stream.Collectors.toSet());
+        s.setVolumes(kept.stream()
                 .map(v -> new io.fabric8.kubernetes.api.model.VolumeBuilder()
                         .withName(v.getName())
                         .withNewPersistentVolumeClaim()
@@ -74,15 +82,16 @@ public final class OwnershipRules {
                     .withSupplementalGroups(p.getSupplementalGroups())
                     .build());
         }
-        s.setContainers(trim(spec.getContainers()));
-        s.setInitContainers(trim(spec.getInitContainers()));
+        s.setContainers(trim(spec.getContainers(), keptNames));
+        s.setInitContainers(trim(spec.getInitContainers(), keptNames));
         trimmed.setSpec(s);
         return trimmed;
     }
 
-    private static List<Container> trim(List<Container> containers) {
+    private static List<Container> trim(List<Container> containers, java.util.Set<String> volumes) {
         if (containers == null) return List.of();
         return containers.stream()
+                .limit(MAX_CONTAINERS_KEPT)
                 .map(c -> {
                     var t = new Container();
                     t.setName(c.getName());
@@ -94,6 +103,8 @@ public final class OwnershipRules {
                     }
                     if (c.getVolumeMounts() != null) {
                         t.setVolumeMounts(c.getVolumeMounts().stream()
+                                .filter(v -> volumes.contains(v.getName()))
+                                .limit(MAX_CLAIMS_KEPT)
                                 .map(v -> new io.fabric8.kubernetes.api.model.VolumeMount(
                                         null, v.getName(), null, null, null, null, null))
                                 .toList());
@@ -141,21 +152,52 @@ public final class OwnershipRules {
         return v == null ? OptionalLong.empty() : OptionalLong.of(v);
     }
 
+    /** The ids a directory may be given: the class's directoryIdRange (never 0 unless it says so). */
+    public record IdRange(long min, long max) {
+        /** directoryIdRange's default: any id but root's. */
+        public static final IdRange DEFAULT = new IdRange(1, Integer.MAX_VALUE);
+
+        boolean holds(OptionalLong id) {
+            return id.isEmpty() || (id.getAsLong() >= min && id.getAsLong() <= max);
+        }
+
+        @Override
+        public String toString() {
+            return min + "-" + max;
+        }
+    }
+
     /**
      * Who the directory is given to: group fsGroup, else runAsGroup, else the runAsUser's number (the image's
      * primary group is not in the spec); owner runAsUser when set. Empty when the Pod names no id.
      */
     public static Optional<DirectoryOwner> ownerFor(PodIds ids) {
-        OptionalLong gid =
-                ids.fsGroup().isPresent() ? ids.fsGroup() : ids.runAsGroup().isPresent() ? ids.runAsGroup() : ids.uid();
-        if (gid.isEmpty() || !fits(gid) || !fits(ids.uid())) return Optional.empty();
+        return ownerFor(ids, new IdRange(0, Integer.MAX_VALUE));
+    }
+
+    /** The same, empty unless both ids lie in the range (a tenant chooses their Pod's ids: 0 is root's). */
+    public static Optional<DirectoryOwner> ownerFor(PodIds ids, IdRange range) {
+        OptionalLong gid = group(ids);
+        if (gid.isEmpty() || !range.holds(gid) || !range.holds(ids.uid())) return Optional.empty();
+        if (!fits(gid) || !fits(ids.uid())) return Optional.empty();
         return Optional.of(new DirectoryOwner(
                 ids.uid().isPresent() ? OptionalInt.of((int) ids.uid().getAsLong()) : OptionalInt.empty(),
                 (int) gid.getAsLong()));
     }
 
+    private static OptionalLong group(PodIds ids) {
+        return ids.fsGroup().isPresent() ? ids.fsGroup() : ids.runAsGroup().isPresent() ? ids.runAsGroup() : ids.uid();
+    }
+
     private static boolean fits(OptionalLong id) {
         return id.isEmpty() || (id.getAsLong() >= 0 && id.getAsLong() <= Integer.MAX_VALUE);
+    }
+
+    /** Whether the scheduler has bound the Pod to a node (only such a Pod runs, and may choose a volume's owner). */
+    public static boolean bound(Pod pod) {
+        return pod.getSpec() != null
+                && pod.getSpec().getNodeName() != null
+                && !pod.getSpec().getNodeName().isEmpty();
     }
 
     /** Whether a Pod can write a directory; empty when its user is not in its spec (the image's user). */
@@ -174,14 +216,22 @@ public final class OwnershipRules {
         return volumeAnnotations != null && Names.OWNERSHIP_CONSUMER.equals(volumeAnnotations.get(Names.ANN_OWNERSHIP));
     }
 
-    /**
-     * The verdict for a volume with these annotations and the Pods that use its claim (any order; the oldest is
-     * the first consumer).
-     */
+    /** As {@link #decide(Map, List, String, IdRange)} with directoryIdRange's default. */
     public static OwnershipVerdict decide(Map<String, String> volumeAnnotations, List<Pod> consumers, String claim) {
+        return decide(volumeAnnotations, consumers, claim, IdRange.DEFAULT);
+    }
+
+    /**
+     * The verdict for a volume with these annotations and the Pods that use its claim (any order; the oldest bound
+     * to a node is the first consumer: a Pod that never schedules never runs, and must not choose the owner), whose
+     * ids must lie in the class's range.
+     */
+    public static OwnershipVerdict decide(
+            Map<String, String> volumeAnnotations, List<Pod> consumers, String claim, IdRange range) {
         if (!consumerOwned(volumeAnnotations)) return new OwnershipVerdict.Nothing();
         var a = volumeAnnotations;
         List<PodIds> pods = consumers.stream()
+                .filter(OwnershipRules::bound)
                 .sorted(Comparator.comparing(
                                 (Pod p) -> String.valueOf(p.getMetadata().getCreationTimestamp()))
                         .thenComparing(p -> p.getMetadata().getName()))
@@ -200,10 +250,17 @@ public final class OwnershipRules {
         if (owner == null) {
             if (pods.isEmpty()) return new OwnershipVerdict.Waiting();
             for (PodIds p : pods) {
-                var o = ownerFor(p);
+                var o = ownerFor(p, range);
                 if (o.isPresent()) return new OwnershipVerdict.Take(o.get(), p.pod());
             }
-            return new OwnershipVerdict.NoIds(pods.getFirst().pod());
+            PodIds first = pods.getFirst();
+            boolean named = group(first).isPresent();
+            return new OwnershipVerdict.NoIds(
+                    first.pod(),
+                    named
+                            ? "runs with " + first.describe() + ", outside the ids the StorageClass lets a directory be"
+                                    + " given to (directoryIdRange " + range + ")"
+                            : "names no runAsUser, runAsGroup or fsGroup");
         }
         if (!a.containsKey(Names.ANN_OWNER_APPLIED)) return new OwnershipVerdict.Finish(owner);
         List<String> misfits = new ArrayList<>();

@@ -11,8 +11,11 @@ public sealed interface OwnershipVerdict {
     /** No Pod uses the claim yet: the directory stays 0770, root's. */
     record Waiting() implements OwnershipVerdict {}
 
-    /** The Pods using the claim name no ids: nothing to give the directory to (said once, on the claim). */
-    record NoIds(String pod) implements OwnershipVerdict {}
+    /**
+     * No Pod using the claim names ids the directory may be given (none at all, 0, or outside the class's
+     * directoryIdRange): nothing to give it to (said once, on the claim, with why).
+     */
+    record NoIds(String pod, String why) implements OwnershipVerdict {}
 
     /** First consumer: record the owner on the volume, then give the directory to it. */
     record Take(DirectoryOwner owner, String pod) implements OwnershipVerdict {}

@@ -70,7 +70,11 @@ public final class Capacity {
                         .multiply(overcommit)
                         .min(BigDecimal.valueOf(Long.MAX_VALUE))
                         .longValue();
-                yield space.provisioned() + bytes <= limit
+                if (bytes > limit)
+                    yield human(bytes) + " is more than this share can ever hold under StorageClass " + PARAM_POLICY
+                            + ": provisioned (its " + human(space.size()) + ", " + PARAM_OVERCOMMIT + " "
+                            + overcommit.toPlainString() + ", allow " + human(limit) + " in all); ask for less";
+                yield add(space.provisioned(), bytes) <= limit
                         ? null
                         : "this share's volumes request " + human(space.provisioned()) + " of its "
                                 + human(space.size()) + " (" + PARAM_OVERCOMMIT + " " + overcommit.toPlainString()
@@ -79,6 +83,12 @@ public final class Capacity {
                                 + " space allows";
             }
         };
+    }
+
+    /** a + b for sizes (never negative), at most Long.MAX_VALUE: a sum of tenants' requests cannot wrap round. */
+    public static long add(long a, long b) {
+        long r = a + b;
+        return r < 0 ? Long.MAX_VALUE : r;
     }
 
     /** Bytes as kubectl users read them: 1.5Gi, 512Mi, 100Ki, 12 (binary units, as claims are usually written). */

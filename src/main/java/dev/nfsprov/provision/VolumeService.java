@@ -167,7 +167,8 @@ public final class VolumeService {
         }
     }
 
-    static long[] idRange(Map<String, String> classParameters) throws RejectedException {
+    /** directoryIdRange: the ids a directory may be given, by annotation (owner) or to its consumer. */
+    public static long[] idRange(Map<String, String> classParameters) throws RejectedException {
         String v = classParameters == null ? null : classParameters.get(PARAM_DIRECTORY_ID_RANGE);
         if (v == null || v.isBlank()) return new long[] {1, Integer.MAX_VALUE};
         var m = java.util.regex.Pattern.compile("\\s*([0-9]{1,10})\\s*-\\s*([0-9]{1,10})\\s*")
@@ -179,7 +180,7 @@ public final class VolumeService {
         return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
     }
 
-    static boolean nestedValues(Map<String, String> classParameters) throws RejectedException {
+    public static boolean nestedValues(Map<String, String> classParameters) throws RejectedException {
         String v = classParameters == null ? null : classParameters.get(PARAM_NESTED_VALUES);
         if (v == null || v.isBlank() || v.strip().equalsIgnoreCase("false")) return false;
         if (v.strip().equalsIgnoreCase("true")) return true;

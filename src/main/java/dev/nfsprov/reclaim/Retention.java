@@ -10,8 +10,9 @@ import java.util.regex.Pattern;
 
 /**
  * Which archives a class's retention lets go: archiveRetention (older than, e.g. 30d) and archiveMaxBytes (the
- * oldest first, until the class's archives fit). Only archives whose record names the class are ever chosen:
- * an archive of unknown origin is the administrator's.
+ * oldest first, until each namespace's archives of the class fit: a budget per namespace, so that one tenant's large
+ * archive never makes another tenant's go). Only archives whose record names the class are ever chosen: an archive
+ * of unknown origin is the administrator's.
  */
 public final class Retention {
     private Retention() {}
@@ -38,6 +39,11 @@ public final class Retention {
             case "h" -> Duration.ofHours(n);
             default -> Duration.ofMinutes(n);
         };
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return r < 0 ? Long.MAX_VALUE : r;
     }
 
     public static Long maxBytes(Map<String, String> classParameters) {
@@ -73,15 +79,26 @@ public final class Retention {
             }
         }
         if (max != null) {
-            long total = kept.stream().mapToLong(h -> Math.max(0, h.bytes())).sum();
+            var byNamespace = new java.util.TreeMap<String, List<Held>>();
             for (Held h : kept) {
-                if (total <= max) break;
-                out.add(new Expired(
-                        h.archive(),
-                        "the class's archives hold " + total + " bytes, beyond " + PARAM_MAX_BYTES + " " + max
-                                + "; the oldest go first"));
-                total -= Math.max(0, h.bytes());
+                String ns = h.archive().record().namespace();
+                byNamespace
+                        .computeIfAbsent(ns == null ? "" : ns, k -> new ArrayList<>())
+                        .add(h);
             }
+            byNamespace.forEach((ns, ofNamespace) -> {
+                // rest[i]: the bytes of archive i and every newer one (kept is oldest first), at most Long.MAX_VALUE
+                long[] rest = new long[ofNamespace.size() + 1];
+                for (int i = ofNamespace.size() - 1; i >= 0; i--)
+                    rest[i] = saturatedAdd(
+                            rest[i + 1], Math.max(0, ofNamespace.get(i).bytes()));
+                for (int i = 0; i < ofNamespace.size() && rest[i] > max; i++)
+                    out.add(new Expired(
+                            ofNamespace.get(i).archive(),
+                            "namespace " + (ns.isEmpty() ? "(unknown)" : ns) + "'s archives of the class hold "
+                                    + rest[i] + " bytes, beyond " + PARAM_MAX_BYTES + " " + max
+                                    + "; its oldest go first"));
+            });
         }
         return out;
     }

@@ -20,6 +20,7 @@ final class Entries {
     private int at;
     private int filled;
     private MemorySegment name;
+    private int type;
 
     /** fd stays the caller's; the buffer comes from (and lives as long as) arena. */
     Entries(Arena arena, MemorySegment state, int fd) {
@@ -44,10 +45,19 @@ final class Entries {
                 filled = (int) n;
             }
             int reclen = Short.toUnsignedInt(buffer.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + 16L));
+            type = Byte.toUnsignedInt(buffer.get(ValueLayout.JAVA_BYTE, at + 18L));
             name = buffer.asSlice(at + 19L, reclen - 19L);
             at += reclen;
             if (!dotOrDotDot(name)) return true;
         }
+    }
+
+    /** d_type values: a directory, a regular file, a link, or not said (the caller must fstatat). */
+    static final int DT_UNKNOWN = 0, DT_DIR = 4, DT_REG = 8, DT_LNK = 10;
+
+    /** The current entry's d_type, as the file system said it (NFS and most local ones do). */
+    int type() {
+        return type;
     }
 
     /** The current entry's name, NUL-terminated, for the *at calls. */

@@ -420,6 +420,49 @@ public final class Share {
         }
     }
 
+    /** An entry of a directory on the share, as {@link #list} hands it out. */
+    public record Entry(String name, boolean directory) {}
+
+    /**
+     * Streams the entries of a directory of the share (empty segments: its root), opened through handles, without
+     * ever holding a listing: the visitor sees one entry at a time and returns false to stop. Names that are not
+     * UTF-8 are passed over (no volume, archive or marker has one). Returns the entries read, at most {@code budget}.
+     */
+    public long list(java.util.List<String> segments, long budget, java.util.function.Predicate<Entry> visitor)
+            throws ShareException {
+        long read = 0;
+        try (Dir dir = openDirs(segments);
+                var arena = java.lang.foreign.Arena.ofConfined()) {
+            var state = arena.allocate(Native.CAPTURE);
+            var entries = new Entries(arena, state, dir.fd());
+            var stat = arena.allocate(Native.STAT_SIZE, 8);
+            var strict = java.nio.charset.StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT);
+            while (read < budget && entries.next()) {
+                read++;
+                String name;
+                try {
+                    name = strict.decode(java.nio.ByteBuffer.wrap(entries.nameBytes()))
+                            .toString();
+                } catch (java.nio.charset.CharacterCodingException notUtf8) {
+                    continue;
+                }
+                int type = entries.type();
+                boolean directory;
+                if (type != Entries.DT_UNKNOWN) directory = type == Entries.DT_DIR;
+                else if (Native.stat(state, dir.fd(), entries.name(), stat) == 0)
+                    directory = (Native.mode(stat) & Native.S_IFMT) == Native.S_IFDIR;
+                else continue; // gone since it was listed
+                if (!visitor.test(new Entry(name, directory))) break;
+            }
+            return read;
+        } catch (IOException e) {
+            String where = segments.isEmpty() ? "the share" : String.join("/", segments);
+            throw new ShareException("cannot list " + where + ": " + ShareException.describe(e), e);
+        }
+    }
+
     /** What {@link #rename} did. */
     public enum Renamed {
         DONE,

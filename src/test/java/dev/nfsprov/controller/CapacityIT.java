@@ -121,6 +121,23 @@ class CapacityIT {
     }
 
     @Test
+    void aHugeRequestInAClassWithoutAPolicyNeverStopsThePolicedClass() {
+        // issue 30: a tenant's 7Ei claim in a class without a policy (a size there is a label) counted against the
+        // share's budget and blocked every claim of the policed class; an 8Ei one wrapped the sum round
+        claim("label", ns + "-grows", "7Ei");
+        kube.awaitBound("label");
+        claim("policed", ns + "-tight", "1Gi");
+        kube.awaitBound("policed", Duration.ofSeconds(60));
+        claim("overflow", ns + "-tight", "8Ei");
+        var refused = kube.awaitEvent("overflow", "ProvisioningFailed", "more than this share can ever hold");
+        assertThat(refused.getMessage()).contains("8Ei is more than this share can ever hold");
+        // the sum is still right afterwards: 5Gi beside "policed"'s 1Gi does not fit the 5Gi budget
+        claim("after", ns + "-tight", "5Gi");
+        kube.awaitEvent("after", "ProvisioningFailed", "would exceed it");
+        for (String c : new String[] {"label", "policed", "overflow", "after"}) kube.deleteClaim(c);
+    }
+
+    @Test
     void aClaimLargerThanTheFreeSpaceWaitsWithTheNumbers() {
         claim("huge", ns + "-free", "1Ei");
         var refused = kube.awaitEvent("huge", "ProvisioningFailed", "capacityPolicy: free");

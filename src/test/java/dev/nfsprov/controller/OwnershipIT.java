@@ -70,8 +70,10 @@ class OwnershipIT {
                 ns + "-" + bound.getMetadata().getName() + "-" + bound.getSpec().getVolumeName());
     }
 
+    /** A Pod bound to node-1 (there is no scheduler here, nor a kubelet: bound is all the controller looks at). */
     private static PodSpec podSpec(String claim, Long uid, Long fsGroup) {
         return new PodSpecBuilder()
+                .withNodeName("node-1")
                 .withNewSecurityContext()
                 .withRunAsUser(uid)
                 .withRunAsGroup(uid)
@@ -95,6 +97,10 @@ class OwnershipIT {
     }
 
     private Pod pod(String name, String claim, Long uid, Long fsGroup) {
+        return pod(name, podSpec(claim, uid, fsGroup));
+    }
+
+    private Pod pod(String name, PodSpec spec) {
         return env.client
                 .pods()
                 .resource(new PodBuilder()
@@ -102,7 +108,7 @@ class OwnershipIT {
                         .withNamespace(ns)
                         .withName(name)
                         .endMetadata()
-                        .withSpec(podSpec(claim, uid, fsGroup))
+                        .withSpec(spec)
                         .build())
                 .create();
     }
@@ -184,6 +190,27 @@ class OwnershipIT {
         assertThat(given.mode()).isEqualTo(02770);
         assertThat(given.uid()).isEqualTo(1000);
         assertThat(given.gid()).as("fsGroup first").isEqualTo(2000);
+    }
+
+    @Test
+    void onlyAPodBoundToANodeWithIdsInTheClassRangeGetsTheVolume() throws Exception {
+        // issue 30: the owner came from the oldest Pod naming the claim even if it never scheduled, and any ids were
+        // taken (a restricted Pod with runAsUser 4294967, fsGroup 0 made the directory 4294967:0 2770 for good)
+        kube.create(kube.claimBuilder("picky", ns + "-consumer"));
+        var bound = kube.awaitBound("picky");
+        var unscheduled = podSpec("picky", 4242L, 4242L);
+        unscheduled.setNodeName(null);
+        pod("never-scheduled", unscheduled);
+        pod("rooty", "picky", 4294967L, 0L);
+        var refused = kube.awaitEvent("picky", "OwnerUnknown", "rooty");
+        assertThat(refused.getMessage()).contains("directoryIdRange 1-2147483647");
+        assertThat(stat(directory(bound)).mode()).isEqualTo(0770);
+        pod("fine", "picky", 1500L, 1500L);
+        String volume = bound.getSpec().getVolumeName();
+        Await.until("owner applied on " + volume, Duration.ofSeconds(60), () -> applied(volume) != null);
+        var given = stat(directory(bound));
+        assertThat(given.uid()).as("not the older, unscheduled Pod's").isEqualTo(1500);
+        assertThat(given.gid()).isEqualTo(1500);
     }
 
     @Test

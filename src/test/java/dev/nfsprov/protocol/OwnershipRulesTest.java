@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Who a consumer-owned volume is given to, when, and which later Pods are told they cannot write it. */
 class OwnershipRulesTest {
 
-    /** A Pod created at second {@code at}, mounting claim "db" in container "c" unless told otherwise. */
+    /** A Pod created at second {@code at}, bound to a node, mounting claim "db" in container "c" unless told otherwise. */
     static PodBuilder pod(String name, int at, Long uid, Long gid, Long fsGroup) {
         return new PodBuilder()
                 .withNewMetadata()
@@ -26,6 +26,7 @@ class OwnershipRulesTest {
                 .withCreationTimestamp("2026-11-29T10:00:%02dZ".formatted(at))
                 .endMetadata()
                 .withNewSpec()
+                .withNodeName("node-1")
                 .withNewSecurityContext()
                 .withRunAsUser(uid)
                 .withRunAsGroup(gid)
@@ -129,7 +130,40 @@ class OwnershipRulesTest {
                         "only Pods naming no id",
                         volume(null, null),
                         List.of(pod("anon", 1, null, null, null).build()),
-                        new OwnershipVerdict.NoIds("ns/anon")),
+                        new OwnershipVerdict.NoIds("ns/anon", "names no runAsUser, runAsGroup or fsGroup")),
+                new Case(
+                        "root is never given a directory by default (a restricted Pod may run with fsGroup 0)",
+                        volume(null, null),
+                        List.of(pod("rooty", 1, 4294967L, null, 0L).build()),
+                        new OwnershipVerdict.NoIds(
+                                "ns/rooty",
+                                "runs with runAsUser 4294967, fsGroup 0, outside the ids the StorageClass lets a"
+                                        + " directory be given to (directoryIdRange 1-2147483647)")),
+                new Case(
+                        "an id outside the range is skipped for a Pod within it",
+                        volume(null, null),
+                        List.of(pod("rooty", 1, 0L, 0L, 0L).build(), later),
+                        new OwnershipVerdict.Take(owner("1000:1000"), "ns/later")),
+                new Case(
+                        "a Pod that never schedules never chooses the owner, however old",
+                        volume(null, null),
+                        List.of(
+                                pod("unscheduled", 0, 4242L, 4242L, 4242L)
+                                        .editSpec()
+                                        .withNodeName(null)
+                                        .endSpec()
+                                        .build(),
+                                later),
+                        new OwnershipVerdict.Take(owner("1000:1000"), "ns/later")),
+                new Case(
+                        "only unscheduled Pods: still waiting",
+                        volume(null, null),
+                        List.of(pod("unscheduled", 0, 4242L, 4242L, 4242L)
+                                .editSpec()
+                                .withNodeName("")
+                                .endSpec()
+                                .build()),
+                        new OwnershipVerdict.Waiting()),
                 new Case(
                         "recorded, not applied (a crash between the two): applied again",
                         volume("999:999", null),
@@ -154,7 +188,10 @@ class OwnershipRulesTest {
                         "an id too large for the share is not given",
                         volume(null, null),
                         List.of(pod("huge", 1, 3_000_000_000L, null, null).build()),
-                        new OwnershipVerdict.NoIds("ns/huge")),
+                        new OwnershipVerdict.NoIds(
+                                "ns/huge",
+                                "runs with runAsUser 3000000000, outside the ids the StorageClass lets a directory be"
+                                        + " given to (directoryIdRange 1-2147483647)")),
                 new Case(
                         "an owner edited into garbage is decided again",
                         volume("mysql", null),
@@ -166,6 +203,55 @@ class OwnershipRulesTest {
     @MethodSource("cases")
     void verdicts(Case c) {
         assertThat(OwnershipRules.decide(c.annotations(), c.pods(), "db")).isEqualTo(c.expected());
+    }
+
+    @Test
+    void theClassRangeBoundsTheIds() {
+        var range = new OwnershipRules.IdRange(1000, 1999);
+        assertThat(OwnershipRules.decide(
+                        volume(null, null),
+                        List.of(pod("p", 1, 999L, 999L, 999L).build()),
+                        "db",
+                        range))
+                .isInstanceOf(OwnershipVerdict.NoIds.class);
+        assertThat(OwnershipRules.decide(
+                        volume(null, null),
+                        List.of(pod("p", 1, 1500L, null, 1600L).build()),
+                        "db",
+                        range))
+                .isEqualTo(new OwnershipVerdict.Take(owner("1500:1600"), "ns/p"));
+    }
+
+    @Test
+    void aPodNamingThousandsOfClaimsIsKeptBounded() {
+        // issue 30: 25,000 claim volumes in one Pod (1.6 MB, accepted under restricted) were kept whole
+        var b = pod("many", 1, 999L, 999L, 999L)
+                .editSpec()
+                .withVolumes(List.of())
+                .withContainers(List.of());
+        var container = new io.fabric8.kubernetes.api.model.ContainerBuilder().withName("c");
+        for (int i = 0; i < 25_000; i++) {
+            b.addNewVolume()
+                    .withName("v" + i)
+                    .withNewPersistentVolumeClaim()
+                    .withClaimName("claim-" + i)
+                    .endPersistentVolumeClaim()
+                    .endVolume();
+            container
+                    .addNewVolumeMount()
+                    .withName("v" + i)
+                    .withMountPath("/m" + i)
+                    .endVolumeMount();
+        }
+        for (int i = 0; i < 100; i++)
+            b.addToContainers(container.withName("c" + i).build());
+        Pod trimmed = OwnershipRules.trim(b.endSpec().build());
+        assertThat(trimmed.getSpec().getVolumes()).hasSize(OwnershipRules.MAX_CLAIMS_KEPT);
+        assertThat(trimmed.getSpec().getContainers()).hasSize(OwnershipRules.MAX_CONTAINERS_KEPT);
+        assertThat(trimmed.getSpec().getContainers().getFirst().getVolumeMounts())
+                .hasSize(OwnershipRules.MAX_CLAIMS_KEPT);
+        assertThat(trimmed.getSpec().getNodeName()).isEqualTo("node-1");
+        assertThat(OwnershipRules.ids(trimmed, "claim-3")).isPresent();
     }
 
     @Test

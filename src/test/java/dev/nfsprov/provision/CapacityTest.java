@@ -53,6 +53,24 @@ class CapacityTest {
                         + " allows");
     }
 
+    @Test
+    void aRequestBeyondWhatTheShareCanEverHoldIsSaidSoAndSumsNeverWrap() throws Exception {
+        var policed = Map.of("capacityPolicy", "provisioned");
+        // issue 30: an 8Ei claim overflowed the long sum, and everything was admitted afterwards
+        long eightEi = dev.nfsprov.protocol.Quantities.bytes(new io.fabric8.kubernetes.api.model.Quantity("8Ei"));
+        assertThat(eightEi).as("more than a long holds: at its most").isEqualTo(Long.MAX_VALUE);
+        assertThat(Capacity.refusal(policed, eightEi, new Capacity.Space(10 * GI, 10 * GI, 0)))
+                .startsWith("8Ei is more than this share can ever hold");
+        assertThat(Capacity.refusal(policed, 2 * GI, new Capacity.Space(10 * GI, 10 * GI, 7L << 60)))
+                .as("a 7Ei volume already counted leaves no room")
+                .isNotNull();
+        assertThat(Capacity.refusal(policed, 5 * GI, new Capacity.Space(10 * GI, 10 * GI, Long.MAX_VALUE)))
+                .as("a saturated sum leaves no room")
+                .isNotNull();
+        assertThat(Capacity.add(Long.MAX_VALUE, 5)).isEqualTo(Long.MAX_VALUE);
+        assertThat(Capacity.add(3, 5)).isEqualTo(8);
+    }
+
     @ParameterizedTest
     @CsvSource({"capacityPolicy, quota", "overcommit, 0", "overcommit, -1", "overcommit, lots", "overcommit, 1e9"})
     void badParametersAreRejectionsNamingThem(String key, String value) {

@@ -18,7 +18,11 @@ class RetentionTest {
     static final Instant NOW = Instant.parse("2026-11-29T12:00:00Z");
 
     static Retention.Held held(String name, long daysOld, long bytes) {
-        var record = new ArchiveRecord("pv-" + name, "ns", name, "nfs", "1Gi", NOW.minus(Duration.ofDays(daysOld)));
+        return held("ns", name, Duration.ofDays(daysOld), bytes);
+    }
+
+    static Retention.Held held(String namespace, String name, Duration age, long bytes) {
+        var record = new ArchiveRecord("pv-" + name, namespace, name, "nfs", "1Gi", NOW.minus(age));
         return new Retention.Held(new Archives.Archive(RelativePath.of("archived-" + name), record), bytes);
     }
 
@@ -44,6 +48,29 @@ class RetentionTest {
         assertThat(names(Retention.expired(held, Map.of("archiveMaxBytes", "250", "archiveRetention", "2d"), NOW)))
                 .as("age first, then size over what is left")
                 .containsExactly("archived-a");
+    }
+
+    @Test
+    void theBytesAreABudgetPerNamespaceSoOneTenantsArchiveNeverEvictsAnothers() {
+        // issue 30: a tenant's 20 MiB archive got another namespace's 1 MiB archive deleted ~16 s after it was made
+        var held = List.of(
+                held("victim", "small", Duration.ofMinutes(1), 1 << 20),
+                held("attacker", "big", Duration.ofSeconds(1), 20 << 20),
+                held("attacker", "older", Duration.ofDays(1), 1 << 20));
+        var expired = Retention.expired(held, Map.of("archiveMaxBytes", "2Mi"), NOW);
+        assertThat(names(expired)).containsExactly("archived-older", "archived-big");
+        assertThat(expired.getFirst().reason()).contains("namespace attacker's archives");
+        assertThat(names(Retention.expired(held, Map.of("archiveMaxBytes", "30Mi"), NOW)))
+                .isEmpty();
+    }
+
+    @Test
+    void sizesThatOverflowALongAreAtTheirMost() {
+        var held = List.of(
+                held("ns", "a", Duration.ofDays(2), Long.MAX_VALUE),
+                held("ns", "b", Duration.ofDays(1), Long.MAX_VALUE));
+        assertThat(names(Retention.expired(held, Map.of("archiveMaxBytes", "1Ei"), NOW)))
+                .containsExactly("archived-a", "archived-b");
     }
 
     @Test
