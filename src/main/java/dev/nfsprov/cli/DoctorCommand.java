@@ -77,6 +77,9 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file")
     Path kubeconfig;
 
+    @picocli.CommandLine.Mixin
+    ControllerNamespace controllerNamespace;
+
     @Override
     public Integer call() {
         if (!output.equals("text") && !output.equals("json"))
@@ -92,7 +95,7 @@ final class DoctorCommand implements Callable<Integer> {
         List<ShareMount> more = List.of();
         if (!"nfs".equals(only)) {
             try (var client = KubeClients.create(kubeconfig, true)) {
-                var cluster = new ClusterChecks(client, KubeClients.source(kubeconfig));
+                var cluster = new ClusterChecks(client, KubeClients.source(kubeconfig), controllerNamespace.orAll());
                 boolean reached = cluster.run(namespace, report);
                 var main = reached ? cluster.controllers().main() : Optional.<Controllers.Controller>empty();
                 if (main.isPresent() && server == null) {

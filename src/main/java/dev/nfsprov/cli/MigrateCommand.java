@@ -56,6 +56,13 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--apply", description = "do it (without: print the plan and change nothing)")
     boolean apply;
 
+    @Option(
+            names = "--controller-namespace",
+            paramLabel = "NAMESPACE",
+            description = "the namespace the old provisioner ran in: a Deployment still running it is looked for there"
+                    + " only (default: every namespace, where anyone's look-alike Deployment also counts)")
+    String oldNamespace;
+
     @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file")
     Path kubeconfig;
 
@@ -64,7 +71,8 @@ final class MigrateCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         try (var client = KubeClients.create(kubeconfig, true)) {
             var sw = new ProvisionerSwitch(client, new ShareLocation(nfsServer.strip(), nfsPath.strip()));
-            var plan = sw.plan(from, to, classes, backupDir);
+            var plan = sw.plan(
+                    from, to, classes, backupDir, oldNamespace == null || oldNamespace.isBlank() ? null : oldNamespace);
             out.println("migrate " + from + " → " + to + ":");
             int n = 0;
             for (String step : plan.steps()) out.println("  " + (++n) + ". " + step);

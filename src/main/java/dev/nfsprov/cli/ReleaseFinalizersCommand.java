@@ -37,6 +37,9 @@ final class ReleaseFinalizersCommand implements Callable<Integer> {
     @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file")
     Path kubeconfig;
 
+    @picocli.CommandLine.Mixin
+    ControllerNamespace controllerNamespace;
+
     @Override
     public Integer call() {
         var out = spec.commandLine().getOut();
@@ -49,12 +52,17 @@ final class ReleaseFinalizersCommand implements Callable<Integer> {
                                 ? "; no volume carries the finalizer, so there is nothing to do"
                                 : "; volumes with the finalizer were provisioned by: " + found));
             }
-            var running = release.running(provisioner, Instant.now());
+            var running = release.running(provisioner, Instant.now(), controllerNamespace.orAll());
             if (running.isPresent()) {
                 var r = running.get();
                 throw new UserError("a controller for " + provisioner + " still runs (Lease " + r.lease()
                         + " held by " + r.holder() + ", renewed " + r.since().toSeconds()
-                        + " s ago): uninstall it first, or it puts the finalizers back");
+                        + " s ago): uninstall it first, or it puts the finalizers back"
+                        + (controllerNamespace.orAll() == null
+                                ? ". If that Lease is not the controller's (anyone who may create a Lease in its"
+                                        + " namespace can make one), give --controller-namespace with the namespace the"
+                                        + " controller ran in"
+                                : ""));
             }
             var rows = release.plan(provisioner);
             if (rows.isEmpty()) {

@@ -195,7 +195,11 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
             var volume = w.work(share)
                     .step(
                             "creating the directory of " + key(claim),
-                            () -> share.volumes().provision(facts, storageClass.getParameters()));
+                            () -> share.volumes()
+                                    .provision(
+                                            facts,
+                                            storageClass.getParameters(),
+                                            dir -> w.provisioned().volumeAt(share, dir)));
             if (volume.ownerRefused()) {
                 w.events()
                         .post(

@@ -13,7 +13,9 @@ import java.util.logging.Logger;
 
 /**
  * Posts core/v1 Events on claims and volumes, off the reconcile thread: an event is for people, so a slow or
- * failing API call for one never delays provisioning. When the queue is full, events are dropped (and logged).
+ * failing API call for one never delays provisioning. When the queue is full, events are dropped (and logged); each
+ * namespace may hold at most {@link #PER_NAMESPACE} of the queue, so that one tenant's thousands of refused claims
+ * never make another tenant's Events drop.
  */
 final class Events implements AutoCloseable {
 
@@ -21,17 +23,23 @@ final class Events implements AutoCloseable {
     static final String WARNING = "Warning";
     private static final Logger LOG = Logger.getLogger(Events.class.getName());
 
+    static final int QUEUE = 10_000;
+    static final int PER_NAMESPACE = 500;
+
     private final KubernetesClient client;
     private final String component;
     private final String instance;
+    private final Shares queued = new Shares(PER_NAMESPACE);
+    private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long lastDropLog;
     private final ThreadPoolExecutor executor = new ThreadPoolExecutor(
             2,
             2,
             0,
             TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(10_000),
+            new ArrayBlockingQueue<>(QUEUE),
             Thread.ofPlatform().name("events-", 0).daemon().factory(),
-            (task, pool) -> LOG.warning("event queue full; an event was dropped"));
+            new ThreadPoolExecutor.AbortPolicy());
 
     Events(KubernetesClient client, String component, String instance) {
         this.client = client;
@@ -69,14 +77,61 @@ final class Events implements AutoCloseable {
                 .withLastTimestamp(now)
                 .withCount(1)
                 .build();
-        executor.execute(() -> {
-            try {
-                client.v1().events().inNamespace(namespace).resource(event).create();
-            } catch (KubernetesClientException e) {
-                LOG.warning("could not post event " + reason + " on " + about.getKind() + " "
-                        + about.getMetadata().getName() + ": " + e.getMessage());
-            }
-        });
+        if (!queued.take(namespace)) {
+            dropped(namespace);
+            return;
+        }
+        try {
+            executor.execute(() -> {
+                try {
+                    client.v1().events().inNamespace(namespace).resource(event).create();
+                } catch (KubernetesClientException e) {
+                    LOG.warning("could not post event " + reason + " on " + about.getKind() + " "
+                            + about.getMetadata().getName() + ": " + e.getMessage());
+                } finally {
+                    queued.release(namespace);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException full) {
+            queued.release(namespace);
+            dropped(namespace);
+        }
+    }
+
+    /** One log line a minute at most, however many are dropped: the log must not become the next flood. */
+    private void dropped(String namespace) {
+        long n = dropped.incrementAndGet();
+        long now = System.nanoTime();
+        if (now - lastDropLog > 60_000_000_000L || lastDropLog == 0) {
+            lastDropLog = now;
+            LOG.warning(
+                    "event queue full (for namespace " + namespace + ", or in all): " + n + " event(s) dropped so far");
+        }
+    }
+
+    /** How much of the queue each namespace holds, at most {@code max} each; a namespace at 0 is forgotten. */
+    static final class Shares {
+        private final int max;
+        private final java.util.Map<String, Integer> held = new java.util.HashMap<>();
+
+        Shares(int max) {
+            this.max = max;
+        }
+
+        synchronized boolean take(String namespace) {
+            int n = held.getOrDefault(namespace, 0);
+            if (n >= max) return false;
+            held.put(namespace, n + 1);
+            return true;
+        }
+
+        synchronized void release(String namespace) {
+            held.computeIfPresent(namespace, (k, n) -> n <= 1 ? null : n - 1);
+        }
+
+        synchronized int namespaces() {
+            return held.size();
+        }
     }
 
     @Override

@@ -33,8 +33,37 @@ final class ProvisionedBytes {
         this.budgeted = budgeted;
     }
 
-    void watch(IndexerResourceCache<PersistentVolume> volumes) {
+    private static final String BY_DIRECTORY = "directory";
+
+    /** shares: to index every volume on them by its directory (the cache keeps every PV's spec.nfs on them). */
+    void watch(IndexerResourceCache<PersistentVolume> volumes, ShareCatalog shares) {
+        volumes.addIndexers(Map.of(BY_DIRECTORY, v -> {
+            var nfs = v.getSpec() == null ? null : v.getSpec().getNfs();
+            if (nfs == null) return java.util.List.of();
+            return shares.forVolume(nfs.getServer(), nfs.getPath())
+                    .flatMap(s -> s.volumes()
+                            .location()
+                            .directoryOf(nfs.getServer(), nfs.getPath())
+                            .map(d -> directoryKey(s, d)))
+                    .map(java.util.List::of)
+                    .orElse(java.util.List.of());
+        }));
         this.volumes = volumes;
+    }
+
+    private static String directoryKey(ShareCatalog.Entry share, dev.nfsprov.pathtemplate.RelativePath dir) {
+        return share.name() + ":" + dir;
+    }
+
+    /** The PersistentVolume (any provisioner's) whose directory this is on the share, or null. */
+    String volumeAt(ShareCatalog.Entry share, dev.nfsprov.pathtemplate.RelativePath dir) {
+        var cache = volumes;
+        if (cache == null) return null;
+        return cache.byIndex(BY_DIRECTORY, directoryKey(share, dir)).stream()
+                .map(v -> v.getMetadata().getName())
+                .sorted()
+                .findFirst()
+                .orElse(null);
     }
 
     /**

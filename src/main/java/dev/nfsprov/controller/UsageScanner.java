@@ -142,7 +142,12 @@ public final class UsageScanner implements AutoCloseable {
         if (share.isEmpty()) return null;
         var directory = share.get().volumes().location().directoryOf(nfs.getServer(), nfs.getPath());
         try {
-            Usage usage = share.get().volumes().share().usage(directory.orElseThrow(), throttle, settings.maxEntries());
+            if (directory.isEmpty()) return null;
+            // a volume taken over from nfs-subdir has no marker: written here, so nothing is ever nested into it
+            if (share.get().volumes().share().markIfUnmarked(directory.get(), name))
+                Fields.of("volume", name, "directory", directory.get().toString())
+                        .log(LOG, Level.INFO, "marker written for a volume that had none");
+            Usage usage = share.get().volumes().share().usage(directory.get(), throttle, settings.maxEntries());
             long capacity = Quantities.bytes(v.getSpec().getCapacity().get("storage"));
             var labels = List.of(
                     ref.getNamespace(),

@@ -51,7 +51,7 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
     public List<io.javaoperatorsdk.operator.processing.event.source.EventSource<?, PersistentVolume>>
             prepareEventSources(
                     io.javaoperatorsdk.operator.api.reconciler.EventSourceContext<PersistentVolume> context) {
-        w.provisioned().watch(context.getPrimaryCache());
+        w.provisioned().watch(context.getPrimaryCache(), w.shares());
         return List.of(ownership.eventSource(context));
     }
 
@@ -175,7 +175,10 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
         return VolumeRules.decide(volume, storageClass, w.provisionerName(), () -> sharing(volume, context));
     }
 
-    /** Other PersistentVolumes, ours or not, whose spec.nfs names this volume's directory (the cache keeps spec.nfs). */
+    /**
+     * Other PersistentVolumes, ours or not, whose spec.nfs names this volume's directory or one inside it (a static
+     * PV for a sub-directory would lose its data to this one's reclaim); the cache keeps every PV's spec.nfs.
+     */
     private static List<String> sharing(PersistentVolume volume, Context<PersistentVolume> context) {
         var nfs = volume.getSpec().getNfs();
         if (nfs == null) return List.of();
@@ -186,8 +189,9 @@ public final class VolumeReconciler implements Reconciler<PersistentVolume>, Cle
                         && other.getSpec().getNfs() != null
                         && ShareLocation.sameServer(
                                 nfs.getServer(), other.getSpec().getNfs().getServer())
-                        && ShareLocation.samePath(
-                                nfs.getPath(), other.getSpec().getNfs().getPath()))
+                        && (ShareLocation.samePath(
+                                        nfs.getPath(), other.getSpec().getNfs().getPath())
+                                || ShareLocation.inside(other.getSpec().getNfs().getPath(), nfs.getPath())))
                 .map(other -> other.getMetadata().getName())
                 .sorted()
                 .toList();

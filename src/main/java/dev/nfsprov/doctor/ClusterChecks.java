@@ -51,9 +51,17 @@ public final class ClusterChecks {
 
     /** configSource says where the client's configuration came from (a file, in-cluster), for error messages. */
     public ClusterChecks(KubernetesClient client, String configSource) {
+        this(client, configSource, null);
+    }
+
+    /** controllerNamespace: where the nfsprov controller runs (null: look in every namespace). */
+    public ClusterChecks(KubernetesClient client, String configSource, String controllerNamespace) {
         this.client = client;
         this.configSource = configSource;
+        this.controllerNamespace = controllerNamespace;
     }
+
+    private final String controllerNamespace;
 
     /** The nfsprov controllers found by {@link #run}: Deployments, the shares they serve, their Leases. */
     public Controllers controllers() {
@@ -82,7 +90,7 @@ public final class ClusterChecks {
         permissions(report);
         List<StorageClass> classes =
                 client.storage().v1().storageClasses().list().getItems();
-        controllers = Controllers.find(client, report);
+        controllers = Controllers.find(client, controllerNamespace, report);
         defaultClasses(classes, report);
         classParameters(classes, report);
         controllerHealth(report);
@@ -210,6 +218,14 @@ public final class ClusterChecks {
     }
 
     private void controllerHealth(Report report) {
+        if (controllers.namespaces().size() > 1)
+            report.add(Check.warning(
+                    "nfsprov controllers",
+                    "Deployments that look like nfsprov controllers run in several namespaces ("
+                            + String.join(", ", controllers.namespaces())
+                            + "): anyone who may create a Deployment can make one look like a controller, so doctor"
+                            + " probes none of their NFS servers",
+                    "nfsprov doctor --controller-namespace NAMESPACE (the chart's release namespace)"));
         for (Controllers.Controller c : controllers.all()) {
             String title = "controller " + c.namespace() + "/" + c.name();
             if (!c.ready()) {

@@ -39,12 +39,17 @@ public final class Controllers {
         this.leases = leases;
     }
 
-    /** Every Deployment that runs an nfsprov controller (it has PROVISIONER_NAME and NFS_SERVER), and every Lease. */
-    static Controllers find(KubernetesClient client, Report report) {
+    /**
+     * Every Deployment that runs an nfsprov controller (it has PROVISIONER_NAME and NFS_SERVER), and every Lease, in
+     * {@code namespace} (null: in every namespace, where a tenant's Deployment or Lease may look like one).
+     */
+    public static Controllers find(KubernetesClient client, String namespace, Report report) {
         List<Controller> found = new ArrayList<>();
         try {
-            for (Deployment d :
-                    client.apps().deployments().inAnyNamespace().list().getItems()) {
+            var deployments = namespace == null
+                    ? client.apps().deployments().inAnyNamespace()
+                    : client.apps().deployments().inNamespace(namespace);
+            for (Deployment d : deployments.list().getItems()) {
                 for (var c : d.getSpec().getTemplate().getSpec().getContainers()) {
                     Map<String, String> env = new HashMap<>();
                     if (c.getEnv() != null)
@@ -69,7 +74,10 @@ public final class Controllers {
         }
         Map<String, Lease> byName = new HashMap<>();
         try {
-            for (Lease l : client.leases().inAnyNamespace().list().getItems())
+            var leases = namespace == null
+                    ? client.leases().inAnyNamespace()
+                    : client.leases().inNamespace(namespace);
+            for (Lease l : leases.list().getItems())
                 byName.merge(l.getMetadata().getName(), l, Controllers::fresher);
         } catch (KubernetesClientException e) {
             // without Leases, controller health comes from Deployments alone
@@ -81,8 +89,20 @@ public final class Controllers {
         return deployments;
     }
 
-    /** The controller whose shares doctor looks at: the first one whose Lease is held now, else the first. */
+    /** The namespaces the controllers were found in. */
+    public java.util.SortedSet<String> namespaces() {
+        var out = new java.util.TreeSet<String>();
+        deployments.forEach(c -> out.add(c.namespace()));
+        return out;
+    }
+
+    /**
+     * The controller whose shares doctor probes: the first one whose Lease is held now, else the first; none when
+     * they are in several namespaces, since one of them may be a tenant's look-alike pointing doctor at a server of
+     * its choosing (--controller-namespace says which).
+     */
     public Optional<Controller> main() {
+        if (namespaces().size() > 1) return Optional.empty();
         return deployments.stream()
                 .filter(c -> leader(c.provisioner()).isPresent())
                 .findFirst()
@@ -90,13 +110,13 @@ public final class Controllers {
     }
 
     /** The provisioner's Lease, when it is held now. */
-    Optional<Lease> leader(String provisioner) {
+    public Optional<Lease> leader(String provisioner) {
         Lease l = leases.get(Names.leaseName(provisioner));
         return l != null && fresh(l) ? Optional.of(l) : Optional.empty();
     }
 
     /** A controller for this provisioner is working: a fresh Lease, or a ready Deployment. */
-    Optional<String> running(String provisioner) {
+    public Optional<String> running(String provisioner) {
         return leader(provisioner)
                 .map(l -> "Lease " + l.getMetadata().getNamespace() + "/"
                         + l.getMetadata().getName() + " held by " + l.getSpec().getHolderIdentity())

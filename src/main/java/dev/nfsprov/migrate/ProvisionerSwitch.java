@@ -46,11 +46,22 @@ public final class ProvisionerSwitch {
 
     /** The classes (all of from's, or the named ones) and the volumes they made, checked against nfsprov's share. */
     public Plan plan(String from, String to, List<String> onlyClasses, Path backupDir) throws Refused, IOException {
+        return plan(from, to, onlyClasses, backupDir, null);
+    }
+
+    /** oldNamespace: where the old provisioner ran (null: any namespace, where a look-alike Deployment also counts). */
+    public Plan plan(String from, String to, List<String> onlyClasses, Path backupDir, String oldNamespace)
+            throws Refused, IOException {
         if (from.equals(to)) throw new Refused("--from-provisioner and --to-provisioner are the same: nothing to do");
-        Optional<String> running = runningDeployment(from);
+        Optional<String> running = runningDeployment(from, oldNamespace);
         if (running.isPresent())
             throw new Refused("Deployment " + running.get() + " still runs provisioner " + from
-                    + ": stop it first (helm uninstall), or both would provision and reclaim");
+                    + ": stop it first (helm uninstall), or both would provision and reclaim"
+                    + (oldNamespace == null
+                            ? ". If that Deployment is not the old provisioner (anyone who may create a Deployment in"
+                                    + " its namespace can make one), give --controller-namespace with the namespace the"
+                                    + " old provisioner ran in"
+                            : ""));
         List<StorageClass> classes = new ArrayList<>();
         List<String> steps = new ArrayList<>();
         for (StorageClass c : client.storage().v1().storageClasses().list().getItems()) {
@@ -168,8 +179,11 @@ public final class ProvisionerSwitch {
         return out;
     }
 
-    private Optional<String> runningDeployment(String provisioner) {
-        for (Deployment d : client.apps().deployments().inAnyNamespace().list().getItems()) {
+    private Optional<String> runningDeployment(String provisioner, String namespace) {
+        var deployments = namespace == null
+                ? client.apps().deployments().inAnyNamespace()
+                : client.apps().deployments().inNamespace(namespace);
+        for (Deployment d : deployments.list().getItems()) {
             var ready = d.getStatus() == null ? null : d.getStatus().getReadyReplicas();
             if (ready == null || ready == 0) continue;
             boolean runs = d.getSpec().getTemplate().getSpec().getContainers().stream()

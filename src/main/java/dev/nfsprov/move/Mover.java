@@ -9,6 +9,7 @@ import dev.nfsprov.rebind.ClaimRewrite;
 import dev.nfsprov.rebind.Rebinder;
 import dev.nfsprov.restore.Adoption;
 import dev.nfsprov.share.ShareException;
+import dev.nfsprov.share.TreeCount;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -17,7 +18,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,7 +137,7 @@ public final class Mover {
                 .location()
                 .directoryOf(nfs.getServer(), nfs.getPath())
                 .orElseThrow();
-        if (from.volumes().share().existing(fromDir) == null)
+        if (from.volumes().share().kind(fromDir) != dev.nfsprov.share.Share.Kind.DIRECTORY)
             throw new Refused(fromDir + " is not on share " + from.name() + " (is it mounted at "
                     + from.mount().mountPath() + "?)");
         String newVolume = "pvc-"
@@ -165,7 +165,7 @@ public final class Mover {
                 dir,
                 dir.sibling(dir.leaf() + "-moved"),
                 dir.sibling(dir.leaf() + "-moved-" + newVolume.substring(4, 12)))) {
-            if (share.existing(candidate) == null) return candidate;
+            if (share.kind(candidate) == dev.nfsprov.share.Share.Kind.ABSENT) return candidate;
             String marker = share.readMarker(candidate);
             if (marker != null && marker.strip().equals(newVolume)) return candidate;
         }
@@ -173,7 +173,7 @@ public final class Mover {
     }
 
     /** Does the plan; returns the count of what was copied. */
-    public TreeCopy.Count apply(Plan p, Options o) throws Refused, ShareException, IOException {
+    public TreeCount apply(Plan p, Options o) throws Refused, ShareException, IOException {
         String claim = o.namespace() + "/" + o.claim();
         backups.save(p.original());
         backups.save(p.oldVolume());
@@ -191,18 +191,34 @@ public final class Mover {
                         0700, java.util.OptionalInt.empty(), java.util.OptionalInt.empty()),
                 p.newVolume(),
                 dev.nfsprov.share.Share.Existing.REUSE);
-        Path source = p.from().volumes().share().existing(p.fromDir());
-        Path target = to.existing(p.toDir());
+        // what the copy takes on the target, counted as the share counts it (holes and hard links once)
+        dev.nfsprov.share.Usage need;
+        try {
+            need = p.from().volumes().share().usage(p.fromDir(), dev.nfsprov.share.Throttle.NONE, Long.MAX_VALUE);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Refused("interrupted while measuring " + p.fromDir() + "; run again to finish");
+        }
+        long available = to.space()[1];
+        if (need.bytes() > available)
+            throw new Refused(p.fromDir() + " takes " + dev.nfsprov.provision.Capacity.human(need.bytes())
+                    + (need.partial() ? " at least" : "") + " and share " + p.to().name() + " has "
+                    + dev.nfsprov.provision.Capacity.human(available) + " available: nothing was copied. The data is"
+                    + " unchanged in " + p.fromDir() + " (volume "
+                    + p.oldVolume().getMetadata().getName()
+                    + ", kept); make room and run again. Backups: " + backups.path());
         progress.println("copying " + p.from().name() + ":" + p.fromDir() + " to " + p.to().name() + ":" + p.toDir());
-        TreeCopy.Count copied = TreeCopy.copy(source, target);
-        TreeCopy.Count check = TreeCopy.count(target);
+        TreeCount copied = p.from().volumes().share().copyTree(p.fromDir(), to, p.toDir());
+        TreeCount check = to.countTree(p.toDir());
         if (!copied.sameAs(check))
             throw new Refused("the copy does not match: " + copied.describe() + " in " + p.fromDir() + ", "
                     + check.describe() + " in the copy; nothing was bound to it. The data is unchanged in "
                     + p.fromDir() + " (volume " + p.oldVolume().getMetadata().getName() + ", kept); run again to"
                     + " copy again. Backups: " + backups.path());
         progress.println("copied and counted: " + copied.describe()
-                + (copied.skipped().isEmpty() ? "" : "; not copied (not files): " + copied.skipped()));
+                + (copied.skipped() == 0
+                        ? ""
+                        : "; not copied (not files): " + copied.skipped() + " " + copied.skippedNames()));
         bind(p, o);
         awaitBound(o);
         backups.finish();

@@ -20,8 +20,9 @@ public final class VolumeRules {
 
     /**
      * The verdict for a volume whose class (null if it is gone) is {@code storageClass}; {@code sharing} names other
-     * PersistentVolumes whose nfs server and path are this volume's (a static PV copied from this one, a claim
-     * re-created under a reusable pattern): their data is never reclaimed from under them.
+     * PersistentVolumes whose nfs server and path are this volume's or lie inside it (a static PV copied from this
+     * one or made for a sub-directory, a claim re-created under a reusable pattern): their data is never reclaimed
+     * from under them.
      */
     public static VolumeVerdict decide(
             PersistentVolume volume, StorageClass storageClass, String provisioner, Supplier<List<String>> sharing) {
@@ -38,7 +39,7 @@ public final class VolumeRules {
         List<String> others = sharing.get(); // a scan of every volume: asked only of a volume about to be reclaimed
         if (!others.isEmpty()) {
             return new VolumeVerdict.Spare("PersistentVolume " + String.join(", ", others)
-                    + " names the same directory; its data is left for it");
+                    + " names the same directory or one inside it; its data is left for it");
         }
         try {
             return new VolumeVerdict.Reclaim(onDelete(volume, storageClass, provisioner));

@@ -30,6 +30,13 @@ public record ShareLocation(String server, String exportPath) {
         return a != null && b != null && normal(a).equals(normal(b));
     }
 
+    /** Whether {@code inner} is a directory strictly below {@code outer} (written any way a client accepts). */
+    public static boolean inside(String inner, String outer) {
+        if (inner == null || outer == null) return false;
+        String o = normal(outer);
+        return normal(inner).startsWith(o.equals("/") ? "/" : o + "/") && !samePath(inner, outer);
+    }
+
     private static String normal(String path) {
         String p = path.replaceAll("/+", "/");
         return p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;

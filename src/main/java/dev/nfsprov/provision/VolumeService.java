@@ -219,6 +219,15 @@ public final class VolumeService {
      */
     public Volume provision(ClaimFacts claim, Map<String, String> classParameters)
             throws RejectedException, ShareException {
+        return provision(claim, classParameters, p -> null);
+    }
+
+    /** The same, with the PersistentVolumes known by directory (see Share.createVolume): none is nested into. */
+    public Volume provision(
+            ClaimFacts claim,
+            Map<String, String> classParameters,
+            java.util.function.Function<RelativePath, String> volumeAt)
+            throws RejectedException, ShareException {
         knownParameters(classParameters);
         annotationPolicy(classParameters);
         idRange(classParameters);
@@ -257,7 +266,7 @@ public final class VolumeService {
         }
         Share.Made made;
         try {
-            made = share.createVolume(directory, settings, claim.volumeName(), existing(classParameters));
+            made = share.createVolume(directory, settings, claim.volumeName(), existing(classParameters), volumeAt);
         } catch (VolumeConflictException e) {
             throw new RejectedException(e.getMessage());
         }

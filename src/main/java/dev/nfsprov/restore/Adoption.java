@@ -125,11 +125,19 @@ public final class Adoption {
         for (PersistentVolume v : client.persistentVolumes().list().getItems()) {
             var nfs = v.getSpec().getNfs();
             if (nfs == null || v.getMetadata().getName().equals(volumeName)) continue;
-            if (ShareLocation.sameServer(nfs.getServer(), location.server())
-                    && (ShareLocation.samePath(nfs.getPath(), nfsPath)
-                            || ShareLocation.samePath(nfs.getPath(), location.nfsPath(dir))))
-                throw new Refused("PersistentVolume " + v.getMetadata().getName() + " already names " + nfsPath
-                        + ": two volumes on one directory would each reclaim the other's data");
+            if (!ShareLocation.sameServer(nfs.getServer(), location.server())) continue;
+            for (String mine : List.of(nfsPath, location.nfsPath(dir))) {
+                if (ShareLocation.samePath(nfs.getPath(), mine))
+                    throw new Refused("PersistentVolume " + v.getMetadata().getName() + " already names " + mine
+                            + ": two volumes on one directory would each reclaim the other's data");
+                if (ShareLocation.inside(nfs.getPath(), mine))
+                    throw new Refused("PersistentVolume " + v.getMetadata().getName() + " names " + nfs.getPath()
+                            + ", inside " + mine + ": adopting it would hand that volume's data to " + namespace
+                            + "/" + claimName);
+                if (ShareLocation.inside(mine, nfs.getPath()))
+                    throw new Refused(mine + " is inside " + nfs.getPath() + ", the directory of PersistentVolume "
+                            + v.getMetadata().getName() + ": it is that volume's data");
+            }
         }
         ArchiveRecord record = archive && fromThere ? ArchiveRecord.parse(share.readMarker(dir)) : null;
         PersistentVolumeClaim existing = client.persistentVolumeClaims()

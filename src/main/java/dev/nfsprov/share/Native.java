@@ -59,6 +59,7 @@ final class Native {
     static final MethodHandle READLINKAT = call("readlinkat", FunctionDescriptor.of(LONG, INT, ADDR, ADDR, LONG));
     static final MethodHandle LINKAT = call("linkat", FunctionDescriptor.of(INT, INT, ADDR, INT, ADDR, INT));
     static final MethodHandle UTIMENSAT = call("utimensat", FunctionDescriptor.of(INT, INT, ADDR, ADDR, INT));
+    static final MethodHandle FUTIMENS = call("futimens", FunctionDescriptor.of(INT, INT, ADDR));
     static final MethodHandle LSEEK = call("lseek", FunctionDescriptor.of(LONG, INT, LONG, INT));
     static final MethodHandle FTRUNCATE = call("ftruncate", FunctionDescriptor.of(INT, INT, LONG));
     static final MethodHandle COPY_FILE_RANGE =
@@ -107,6 +108,15 @@ final class Native {
     static int stat(MemorySegment state, int dirFd, MemorySegment name, MemorySegment stat) {
         try {
             return (int) FSTATAT.invokeExact(state, dirFd, name, stat, AT_SYMLINK_NOFOLLOW);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** fstat of a descriptor (fstatat with AT_EMPTY_PATH): 0, or -1 with errno in state. */
+    static int fstat(MemorySegment state, int fd, MemorySegment stat) {
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            return (int) FSTATAT.invokeExact(state, fd, arena.allocateFrom(""), stat, AT_EMPTY_PATH);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }

@@ -85,7 +85,27 @@ public final class Share {
      */
     public Made createVolume(RelativePath path, DirectorySettings settings, String volume, Existing existing)
             throws ShareException {
+        return createVolume(path, settings, volume, existing, p -> null);
+    }
+
+    /**
+     * The same, where {@code volumeAt} names the PersistentVolume whose directory a path is (null: none): a path
+     * through another volume is refused even where that volume has no marker (nfs-subdir's, taken over).
+     */
+    public Made createVolume(
+            RelativePath path,
+            DirectorySettings settings,
+            String volume,
+            Existing existing,
+            java.util.function.Function<RelativePath, String> volumeAt)
+            throws ShareException {
         var segments = path.segments();
+        for (int n = 1; n < segments.size(); n++) {
+            String other = volumeAt.apply(new RelativePath(segments.subList(0, n)));
+            if (other != null)
+                throw new VolumeConflictException("cannot create " + path + ": " + segments.get(n - 1)
+                        + " on the way is the volume " + other + " of another claim");
+        }
         for (String segment : segments) {
             if (segment.startsWith(RESERVED_PREFIX) || digested(segment)) {
                 throw new VolumeConflictException(path + ": a name starting with " + RESERVED_PREFIX + " or "
@@ -367,6 +387,20 @@ public final class Share {
         }
     }
 
+    /**
+     * Writes the marker of an existing volume directory that has none (one nfs-subdir made, taken over), so that a
+     * path through it is refused as through any other volume; never replaces one. True if written.
+     */
+    public boolean markIfUnmarked(RelativePath path, String volume) throws ShareException {
+        try (Dir parent = openParent(path)) {
+            var st = parent.stat(path.leaf());
+            if (st == null || !st.isDirectory()) return false;
+            return parent.createFile(marker(path.leaf()), volume + "\n", 0644);
+        } catch (IOException e) {
+            throw new ShareException("cannot write the marker of " + path + ": " + ShareException.describe(e), e);
+        }
+    }
+
     /** The marker beside a directory, or null if there is none. */
     public String readMarker(RelativePath path) throws ShareException {
         try (Dir parent = openParent(path)) {
@@ -460,6 +494,29 @@ public final class Share {
         } catch (IOException e) {
             String where = segments.isEmpty() ? "the share" : String.join("/", segments);
             throw new ShareException("cannot list " + where + ": " + ShareException.describe(e), e);
+        }
+    }
+
+    /**
+     * Copies the contents of a directory of this share into an existing directory of {@code target} (this share or
+     * another), through descriptors only (see {@link TreeCopy}); returns the source's count. Run again over a partial
+     * copy, it finishes it.
+     */
+    public TreeCount copyTree(RelativePath from, Share target, RelativePath to) throws ShareException {
+        try (Dir src = openExisting(from);
+                Dir dst = target.openExisting(to)) {
+            return TreeCopy.copy(src.fd(), dst.fd());
+        } catch (IOException e) {
+            throw new ShareException("cannot copy " + from + " to " + to + ": " + ShareException.describe(e), e);
+        }
+    }
+
+    /** What is below a directory of the share, counted as {@link #copyTree} counts it. */
+    public TreeCount countTree(RelativePath dir) throws ShareException {
+        try (Dir d = openExisting(dir)) {
+            return TreeCopy.count(d.fd());
+        } catch (IOException e) {
+            throw new ShareException("cannot count " + dir + ": " + ShareException.describe(e), e);
         }
     }
 

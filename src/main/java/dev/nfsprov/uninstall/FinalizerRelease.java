@@ -61,9 +61,15 @@ public final class FinalizerRelease {
         return rows;
     }
 
-    /** The Lease of a controller for this provisioner that is still renewing it, in any namespace. */
-    public Optional<Running> running(String provisioner, Instant now) {
-        for (Lease l : client.leases().inAnyNamespace().list().getItems()) {
+    /**
+     * The Lease of a controller for this provisioner that is still renewing it, in {@code namespace} (null: in any,
+     * where a tenant's look-alike Lease also counts: safe, and --controller-namespace narrows it).
+     */
+    public Optional<Running> running(String provisioner, Instant now, String namespace) {
+        var leases = namespace == null
+                ? client.leases().inAnyNamespace()
+                : client.leases().inNamespace(namespace);
+        for (Lease l : leases.list().getItems()) {
             if (!l.getMetadata().getName().equals(Names.leaseName(provisioner))) continue;
             var spec = l.getSpec();
             if (spec == null || spec.getRenewTime() == null || blank(spec.getHolderIdentity())) continue;

@@ -132,6 +132,46 @@ class ReclaimIT {
     }
 
     @Test
+    void aDirectoryWithAStaticVolumeForASubDirectoryIsNotReclaimed() throws Exception {
+        // issue 30: overlap was checked on exact paths, so the parent's reclaim destroyed a static PV's data below it
+        Path dir = boundWithData("parent", ns + "-delete");
+        java.nio.file.Files.createDirectories(dir.resolve("sub"));
+        java.nio.file.Files.writeString(dir.resolve("sub/data"), "the static volume's");
+        var pv = kube.volume(kube.claim("parent").getSpec().getVolumeName());
+        var inside = new io.fabric8.kubernetes.api.model.PersistentVolumeBuilder()
+                .withNewMetadata()
+                .withName(ns + "-static-sub")
+                .endMetadata()
+                .withNewSpec()
+                .withCapacity(pv.getSpec().getCapacity())
+                .withAccessModes("ReadWriteOnce")
+                .withPersistentVolumeReclaimPolicy("Retain")
+                .withStorageClassName("")
+                .withNewNfs()
+                .withServer(pv.getSpec().getNfs().getServer())
+                .withPath(pv.getSpec().getNfs().getPath() + "/sub")
+                .endNfs()
+                .endSpec()
+                .build();
+        env.client.persistentVolumes().resource(inside).create();
+        try {
+            String name = deleteAndAwaitVolumeGone("parent");
+            assertThat(dir.resolve("sub/data")).hasContent("the static volume's");
+            Await.until(
+                    "ReclaimSkipped on " + name,
+                    Duration.ofSeconds(30),
+                    () -> env.client.v1().events().inNamespace("default").list().getItems().stream()
+                            .anyMatch(e -> name.equals(e.getInvolvedObject().getName())
+                                    && "ReclaimSkipped".equals(e.getReason())
+                                    && e.getMessage()
+                                            .contains(ns + "-static-sub names the same directory or one"
+                                                    + " inside it")));
+        } finally {
+            env.client.persistentVolumes().withName(ns + "-static-sub").delete();
+        }
+    }
+
+    @Test
     void onDeleteRetainKeepsTheDirectoryAsItIs() throws Exception {
         Path dir = boundWithData("r", ns + "-retain-data");
         deleteAndAwaitVolumeGone("r");

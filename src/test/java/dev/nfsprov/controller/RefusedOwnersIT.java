@@ -100,6 +100,7 @@ class RefusedOwnersIT {
                         .withName("db")
                         .endMetadata()
                         .withNewSpec()
+                        .withNodeName("node-1") // bound: no scheduler here, and only a bound Pod chooses the owner
                         .withNewSecurityContext()
                         .withRunAsUser(999L)
                         .withFsGroup(999L)

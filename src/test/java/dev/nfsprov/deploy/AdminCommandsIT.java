@@ -86,11 +86,24 @@ class AdminCommandsIT {
                 .as("a delete waits on the finalizer")
                 .contains(Names.FINALIZER);
 
+        // issue 30: a tenant's look-alike Lease and Deployments (another namespace each) stopped release-finalizers
+        // for good, and pointed doctor at an NFS server of the tenant's choosing
+        String tenant = lookAlikes(env, ns, provisioner);
+        var blocked = run(kubeconfig, "release-finalizers", "--provisioner", provisioner);
+        assertThat(blocked.exit()).isEqualTo(2);
+        assertThat(blocked.err()).contains("Lease " + tenant + "/").contains("give --controller-namespace");
+        var doctor = run(kubeconfig, "doctor", "--only", "cluster", "-n", ns);
+        assertThat(doctor.out())
+                .contains("run in several namespaces (" + tenant + ", " + tenant + "-b)")
+                .contains("--controller-namespace");
+        var scopedDoctor = run(kubeconfig, "doctor", "--only", "cluster", "-n", ns, "--controller-namespace", ns);
+        assertThat(scopedDoctor.out()).doesNotContain(tenant + "/fake").doesNotContain("several namespaces");
+
         // the Lease of the stopped controller expires within its 15 s
         var plan = Await.until(
                 "release-finalizers no longer sees a running controller",
                 Duration.ofSeconds(40),
-                () -> run(kubeconfig, "release-finalizers", "--provisioner", provisioner),
+                () -> run(kubeconfig, "release-finalizers", "--provisioner", provisioner, "--controller-namespace", ns),
                 r -> r.exit() == 0);
         assertThat(plan.out())
                 .contains(gone)
@@ -99,7 +112,14 @@ class AdminCommandsIT {
                 .contains("3 volume(s). Run again with --apply");
         assertThat(kube.volume(gone)).as("a plan changes nothing").isNotNull();
 
-        var applied = run(kubeconfig, "release-finalizers", "--provisioner", provisioner, "--apply");
+        var applied = run(
+                kubeconfig,
+                "release-finalizers",
+                "--provisioner",
+                provisioner,
+                "--apply",
+                "--controller-namespace",
+                ns);
         assertThat(applied.exit()).as(applied.err()).isZero();
         assertThat(applied.out())
                 .contains("released " + gone + " (now deleted)")
@@ -109,7 +129,14 @@ class AdminCommandsIT {
         assertThat(Files.list(env.exportDir).map(p -> p.getFileName().toString()))
                 .as("directories stay on the share")
                 .contains(ns + "-gone-" + gone, ns + "-keep-" + keep);
-        var again = run(kubeconfig, "release-finalizers", "--provisioner", provisioner, "--apply");
+        var again = run(
+                kubeconfig,
+                "release-finalizers",
+                "--provisioner",
+                provisioner,
+                "--apply",
+                "--controller-namespace",
+                ns);
         assertThat(again.out()).contains("nothing to do");
 
         for (String claim : List.of("keep", "stuck")) { // with no finalizer, deleting a volume no longer hangs
@@ -118,6 +145,73 @@ class AdminCommandsIT {
             env.client.persistentVolumes().withName(volume).delete();
             kube.awaitVolumeGone(volume);
         }
+    }
+
+    /**
+     * What a tenant can make in their own namespaces: a fresh Lease named as the controller's, and Deployments that
+     * carry a controller's environment (NFS_SERVER of their choosing). Returns the first namespace.
+     */
+    private static String lookAlikes(TestEnvironment env, String ns, String provisioner) {
+        String tenant = ns + "-tenant";
+        for (String n : List.of(tenant, tenant + "-b")) {
+            env.client
+                    .namespaces()
+                    .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(n)
+                            .endMetadata()
+                            .build())
+                    .create();
+            env.client
+                    .apps()
+                    .deployments()
+                    .inNamespace(n)
+                    .resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+                            .withNewMetadata()
+                            .withName("fake")
+                            .endMetadata()
+                            .withNewSpec()
+                            .withNewSelector()
+                            .addToMatchLabels("app", "fake")
+                            .endSelector()
+                            .withNewTemplate()
+                            .withNewMetadata()
+                            .addToLabels("app", "fake")
+                            .endMetadata()
+                            .withNewSpec()
+                            .addNewContainer()
+                            .withName("c")
+                            .withImage("registry.example/never-pulled:1")
+                            .addNewEnv()
+                            .withName("PROVISIONER_NAME")
+                            .withValue(provisioner)
+                            .endEnv()
+                            .addNewEnv()
+                            .withName("NFS_SERVER")
+                            .withValue("nfs.tenant.example")
+                            .endEnv()
+                            .endContainer()
+                            .endSpec()
+                            .endTemplate()
+                            .endSpec()
+                            .build())
+                    .create();
+        }
+        env.client
+                .leases()
+                .inNamespace(tenant)
+                .resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
+                        .withNewMetadata()
+                        .withName(Names.leaseName(provisioner))
+                        .endMetadata()
+                        .withNewSpec()
+                        .withHolderIdentity("a-tenant")
+                        .withLeaseDurationSeconds(3600)
+                        .withRenewTime(java.time.ZonedDateTime.now())
+                        .endSpec()
+                        .build())
+                .create();
+        return tenant;
     }
 
     /** A ServiceAccount bound to the chart's cli ClusterRole, and a kubeconfig that authenticates as it. */

@@ -113,6 +113,20 @@ class ImageLayoutIT {
                 .isEqualTo("nfsprov: NFSPROV_HEAP_PERCENT must be a whole number from 10 to 90, not \"95\"");
     }
 
+    /**
+     * Issue 30: run outside the image (a systemd unit, cron) without a UTF-8 locale, the JVM encoded file names as
+     * ASCII: a name that is not ASCII came out as '?'. The launcher sets C.UTF-8 when the locale is not UTF-8.
+     */
+    @Test
+    void fileNamesAreUtf8WhateverTheCallersLocale() {
+        String launcher = ImageLayout.get().resolve("bin/nfsprov").toString();
+        var noLocale =
+                Map.of("LANG", "", "LC_ALL", "", "LC_CTYPE", "", "NFSPROV_JAVA_OPTS", "-XshowSettings:properties");
+        var run = Commands.run(noLocale, List.of(launcher, "--version"));
+        assertThat(run.exitCode()).as(run.stderr()).isZero();
+        assertThat(run.stderr()).contains("sun.jnu.encoding = UTF-8");
+    }
+
     private static long maxHeapMiB(Commands.Result run) {
         assertThat(run.exitCode()).as("nfsprov --version: " + run.stderr()).isZero();
         return run.stdout()

@@ -181,6 +181,7 @@ class RbacIT {
                             .withName(owned)
                             .endMetadata()
                             .withNewSpec()
+                            .withNodeName("node-1") // bound: no scheduler here, and only a bound Pod chooses the owner
                             .withNewSecurityContext()
                             .withFsGroup(999L)
                             .endSecurityContext()

@@ -138,8 +138,9 @@ class VolumeRulesTest {
     @org.junit.jupiter.api.Test
     void aDirectoryAnotherVolumeNamesIsNeverReclaimedFromUnderIt() {
         assertThat(VolumeRules.decide(released().build(), null, ME, () -> List.of("static-copy", "pvc-9")))
-                .isEqualTo(new VolumeVerdict.Spare(
-                        "PersistentVolume static-copy, pvc-9 names the same directory; its data is left for it"));
+                .isEqualTo(
+                        new VolumeVerdict.Spare(
+                                "PersistentVolume static-copy, pvc-9 names the same directory or one inside it; its data is left for it"));
         // still Bound: waits first, whoever else names the directory
         assertThat(VolumeRules.decide(
                         released().editStatus().withPhase("Bound").endStatus().build(), null, ME, () -> {

@@ -156,5 +156,48 @@ class ArchivesIT {
         assertThat(taken.exit()).isNotZero();
         assertThat(taken.out())
                 .contains("claim " + ns + "/live is bound to " + live.getSpec().getVolumeName());
+
+        // issue 30: overlap was checked on exact paths, so adopting a directory that holds volumes (or one inside a
+        // volume) handed their data over
+        var holder = Files.createDirectories(env.exportDir.resolve(ns + "-holder"));
+        var nested = new io.fabric8.kubernetes.api.model.PersistentVolumeBuilder()
+                .withNewMetadata()
+                .withName(ns + "-nested-static")
+                .endMetadata()
+                .withNewSpec()
+                .addToCapacity("storage", new io.fabric8.kubernetes.api.model.Quantity("1Gi"))
+                .withAccessModes("ReadWriteOnce")
+                .withPersistentVolumeReclaimPolicy("Retain")
+                .withNewNfs()
+                .withServer(kube.volume(live.getSpec().getVolumeName())
+                        .getSpec()
+                        .getNfs()
+                        .getServer())
+                .withPath(env.nfsPath + "/" + ns + "-holder/inner")
+                .endNfs()
+                .endSpec()
+                .build();
+        Files.createDirectories(holder.resolve("inner"));
+        env.client.persistentVolumes().resource(nested).create();
+        try {
+            var holding = nfsprov("adopt", ns + "-holder", "--to", ns + "/grabber", "--storage-class", ns + "-std");
+            assertThat(holding.exit()).isNotZero();
+            assertThat(holding.out()).contains(ns + "-nested-static names").contains("inside");
+            Files.createDirectories(env.exportDir.resolve(livePath.substring(env.nfsPath.length() + 1) + "/sub"));
+            var within = nfsprov(
+                    "adopt",
+                    livePath.substring(env.nfsPath.length() + 1) + "/sub",
+                    "--to",
+                    ns + "/grabber",
+                    "--storage-class",
+                    ns + "-std");
+            assertThat(within.exit()).isNotZero();
+            assertThat(within.out())
+                    .contains("the directory of PersistentVolume "
+                            + live.getSpec().getVolumeName());
+            assertThat(kube.claim("grabber")).isNull();
+        } finally {
+            env.client.persistentVolumes().withName(ns + "-nested-static").delete();
+        }
     }
 }

@@ -113,6 +113,32 @@ class ShareTest {
     }
 
     @Test
+    void aPathThroughAVolumeWithoutAMarkerIsRefusedWhenTheVolumesKnowItAndItGetsOne() throws Exception {
+        // issue 30: nfs-subdir's volumes, taken over, have no marker; the check by marker did not see them
+        Files.createDirectories(root.resolve("ns-migrated"));
+        var share = new Share(root);
+        java.util.function.Function<RelativePath, String> known =
+                p -> p.toString().equals("ns-migrated") ? "pvc-old" : null;
+        assertThatThrownBy(() -> share.createVolume(
+                        RelativePath.of("ns-migrated/inner"),
+                        DirectorySettings.DEFAULT,
+                        "pvc-new",
+                        Share.Existing.REUSE,
+                        known))
+                .hasMessage("cannot create ns-migrated/inner: ns-migrated on the way is the volume pvc-old of another"
+                        + " claim");
+        assertThat(root.resolve("ns-migrated")).isEmptyDirectory();
+        assertThat(share.markIfUnmarked(RelativePath.of("ns-migrated"), "pvc-old"))
+                .isTrue();
+        assertThat(share.markIfUnmarked(RelativePath.of("ns-migrated"), "pvc-other"))
+                .as("never replaced")
+                .isFalse();
+        assertThat(root.resolve(".nfsprov.ns-migrated")).hasContent("pvc-old\n");
+        assertThatThrownBy(() -> create(share, "ns-migrated/inner", DirectorySettings.DEFAULT, "pvc-new"))
+                .hasMessageContaining("on the way is the volume pvc-old");
+    }
+
+    @Test
     void aCrashBetweenMarkerAndDirectoryIsFinishedByTheRetry() throws Exception {
         Files.writeString(root.resolve(".nfsprov.v"), "pvc-v\n"); // the marker is written first
         Path dir = create(new Share(root), "v", DirectorySettings.DEFAULT, "pvc-v");
