@@ -144,6 +144,14 @@ final class ControllerCommand implements Callable<Integer> {
             description = "percentages of a claim's request that post an Event when crossed (default 80,100)")
     String usageThresholds;
 
+    @Option(
+            names = "--watch-list",
+            defaultValue = "${env:NFSPROV_WATCH_LIST:-auto}",
+            description = "auto, true or false: caches filled by streaming lists (WatchList: one object at a time,"
+                    + " so no page of a tenant's 1.5 MiB objects has to fit the heap); auto: on for Kubernetes 1.32"
+                    + " and newer, where the API server enables it by default")
+    String watchList;
+
     @Override
     public Integer call() throws Exception {
         if (!logFormat.equals("text") && !logFormat.equals("json"))
@@ -151,6 +159,8 @@ final class ControllerCommand implements Callable<Integer> {
         Logging.configure(logFormat, logLevel);
         ProvisionerSettings settings = settings();
         var client = KubeClients.create(kubeconfig, false);
+        boolean streaming = streamingLists(client);
+        client.getConfiguration().setWatchList(streaming); // read by each informer as it is made
         var app = new ProvisionerApp(settings, client);
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
@@ -161,10 +171,35 @@ final class ControllerCommand implements Callable<Integer> {
         try {
             app.start();
         } catch (RuntimeException e) {
-            throw new UserError("cannot start: " + ApiErrors.describeAny(e), 1);
+            String why = ApiErrors.describeAny(e);
+            if (streaming && why.contains("sendInitialEvents"))
+                why += " (the API server does not serve streaming lists: run with --watch-list=false)";
+            throw new UserError("cannot start: " + why, 1);
         }
         stopped.await();
         return 0;
+    }
+
+    /** Whether the caches are filled by streaming lists: --watch-list, or for auto the API server's version. */
+    private boolean streamingLists(io.fabric8.kubernetes.client.KubernetesClient client) {
+        switch (watchList.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "true":
+                return true;
+            case "false":
+                return false;
+            case "auto":
+                break;
+            default:
+                throw new UserError("--watch-list must be auto, true or false, not \"" + watchList + "\"");
+        }
+        try {
+            var v = client.getKubernetesVersion();
+            int major = Integer.parseInt(v.getMajor().replaceAll("\\D", ""));
+            int minor = Integer.parseInt(v.getMinor().replaceAll("\\D", ""));
+            return major > 1 || (major == 1 && minor >= 32);
+        } catch (RuntimeException e) {
+            return false; // unknown: the paged lists every server serves
+        }
     }
 
     ProvisionerSettings settings() {

@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -22,8 +21,8 @@ import java.util.function.Supplier;
  * is not trusted (the endpoints are unauthenticated, as in every sig-storage provisioner), so each bound is a
  * defence: a request must arrive within {@link #REQUEST_SECONDS} on a virtual thread of its own (on the one
  * dispatcher thread, half a request stalled every probe); at most {@link #MAX_CONNECTIONS} connections per port;
- * the metrics body is rendered at most every {@link #RENDER_EVERY} and the same bytes are sent to every scraper
- * (each connection held its own copy until its client read it: 600 clients that never read ended the controller);
+ * one rendering of the metrics body at a time, its bytes sent to every scraper waiting for it (each connection held
+ * its own copy until its client read it: 600 clients that never read ended the controller);
  * at most {@link #MAX_SCRAPES} scrapes at once, 503 beyond. The kubelet's probes can have a port of their own, so
  * that nothing done to the metrics port fails them.
  */
@@ -32,7 +31,6 @@ final class ProbeServer implements AutoCloseable {
     static final int REQUEST_SECONDS = 10;
     static final int MAX_CONNECTIONS = 128;
     static final int MAX_SCRAPES = 4;
-    static final Duration RENDER_EVERY = Duration.ofSeconds(2);
 
     private final List<HttpServer> servers;
 
@@ -104,26 +102,54 @@ final class ProbeServer implements AutoCloseable {
         return server;
     }
 
-    /** The metrics body, rendered at most every RENDER_EVERY; every scrape meanwhile sends the same array. */
+    /**
+     * The metrics body, one rendering at a time, shared: a scrape is answered with the first rendering that began
+     * after it arrived, so it is never stale, and scrapes that arrive together wait for one rendering and send the
+     * same array. A client cannot make the controller render more than one body at once, nor hold a copy of its own.
+     */
     private static final class RenderedMetrics {
         private final PrometheusRegistry registry;
         private final PrometheusTextFormatWriter writer = new PrometheusTextFormatWriter(false);
         private byte[] bytes;
-        private long renderedAt;
+        private long startedAt;
+        private boolean rendering;
 
         RenderedMetrics(PrometheusRegistry registry) {
             this.registry = registry;
         }
 
-        synchronized byte[] bytes() throws IOException {
-            long now = System.nanoTime();
-            if (bytes == null || now - renderedAt >= RENDER_EVERY.toNanos()) {
+        byte[] bytes() throws IOException {
+            long arrived = System.nanoTime();
+            synchronized (this) {
+                while (true) {
+                    if (bytes != null && startedAt - arrived >= 0) return bytes; // began after this scrape came
+                    if (!rendering) break;
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted while waiting for the metrics");
+                    }
+                }
+                rendering = true;
+            }
+            long started = System.nanoTime();
+            byte[] rendered = null;
+            try {
                 var out = new ByteArrayOutputStream();
                 writer.write(out, registry.scrape());
-                bytes = out.toByteArray();
-                renderedAt = now;
+                rendered = out.toByteArray();
+                return rendered;
+            } finally {
+                synchronized (this) {
+                    if (rendered != null) {
+                        bytes = rendered;
+                        startedAt = started;
+                    }
+                    rendering = false;
+                    notifyAll();
+                }
             }
-            return bytes;
         }
 
         String contentType() {

@@ -95,40 +95,11 @@ class ReclaimIT {
     @Test
     void aDirectoryAStaticCopyOfTheVolumeStillNamesIsNotReclaimed() throws Exception {
         Path dir = boundWithData("shared", ns + "-delete");
-        var pv = kube.volume(kube.claim("shared").getSpec().getVolumeName());
         // what `kubectl get pv -o yaml`, edited into a static volume for another claim, looks like
-        var copy = new io.fabric8.kubernetes.api.model.PersistentVolumeBuilder()
-                .withNewMetadata()
-                .withName(ns + "-static-copy")
-                .endMetadata()
-                .withNewSpec()
-                .withCapacity(pv.getSpec().getCapacity())
-                .withAccessModes("ReadWriteOnce")
-                .withPersistentVolumeReclaimPolicy("Retain")
-                .withStorageClassName("")
-                .withNewNfs()
-                .withServer(pv.getSpec().getNfs().getServer())
-                .withPath(pv.getSpec().getNfs().getPath() + "/")
-                .endNfs()
-                .endSpec()
-                .build();
-        env.client.persistentVolumes().resource(copy).create();
-        try {
-            String name = deleteAndAwaitVolumeGone("shared");
-            assertThat(dir.resolve("db.sql"))
-                    .as("onDelete=delete, but another volume names it")
-                    .hasContent("precious rows");
-            // Events about cluster-scoped volumes go to the default namespace.
-            Await.until(
-                    "ReclaimSkipped on " + name,
-                    Duration.ofSeconds(30),
-                    () -> env.client.v1().events().inNamespace("default").list().getItems().stream()
-                            .anyMatch(e -> name.equals(e.getInvolvedObject().getName())
-                                    && "ReclaimSkipped".equals(e.getReason())
-                                    && e.getMessage().contains(ns + "-static-copy names the same directory")));
-        } finally {
-            env.client.persistentVolumes().withName(ns + "-static-copy").delete();
-        }
+        sparedFor("shared", ns + "-static-copy", "/", "names the same directory");
+        assertThat(dir.resolve("db.sql"))
+                .as("onDelete=delete, but another volume names it")
+                .hasContent("precious rows");
     }
 
     @Test
@@ -137,10 +108,19 @@ class ReclaimIT {
         Path dir = boundWithData("parent", ns + "-delete");
         java.nio.file.Files.createDirectories(dir.resolve("sub"));
         java.nio.file.Files.writeString(dir.resolve("sub/data"), "the static volume's");
-        var pv = kube.volume(kube.claim("parent").getSpec().getVolumeName());
-        var inside = new io.fabric8.kubernetes.api.model.PersistentVolumeBuilder()
+        sparedFor("parent", ns + "-static-sub", "/sub", "names the same directory or one inside it");
+        assertThat(dir.resolve("sub/data")).hasContent("the static volume's");
+    }
+
+    /**
+     * Makes a static PV for the claim's directory plus suffix, deletes the claim, and waits for the ReclaimSkipped
+     * Event naming it (Events about cluster-scoped volumes go to the default namespace).
+     */
+    private void sparedFor(String claim, String staticName, String suffix, String said) throws Exception {
+        var pv = kube.volume(kube.claim(claim).getSpec().getVolumeName());
+        var other = new io.fabric8.kubernetes.api.model.PersistentVolumeBuilder()
                 .withNewMetadata()
-                .withName(ns + "-static-sub")
+                .withName(staticName)
                 .endMetadata()
                 .withNewSpec()
                 .withCapacity(pv.getSpec().getCapacity())
@@ -149,25 +129,22 @@ class ReclaimIT {
                 .withStorageClassName("")
                 .withNewNfs()
                 .withServer(pv.getSpec().getNfs().getServer())
-                .withPath(pv.getSpec().getNfs().getPath() + "/sub")
+                .withPath(pv.getSpec().getNfs().getPath() + suffix)
                 .endNfs()
                 .endSpec()
                 .build();
-        env.client.persistentVolumes().resource(inside).create();
+        env.client.persistentVolumes().resource(other).create();
         try {
-            String name = deleteAndAwaitVolumeGone("parent");
-            assertThat(dir.resolve("sub/data")).hasContent("the static volume's");
+            String name = deleteAndAwaitVolumeGone(claim);
             Await.until(
                     "ReclaimSkipped on " + name,
                     Duration.ofSeconds(30),
                     () -> env.client.v1().events().inNamespace("default").list().getItems().stream()
                             .anyMatch(e -> name.equals(e.getInvolvedObject().getName())
                                     && "ReclaimSkipped".equals(e.getReason())
-                                    && e.getMessage()
-                                            .contains(ns + "-static-sub names the same directory or one"
-                                                    + " inside it")));
+                                    && e.getMessage().contains(staticName + " " + said)));
         } finally {
-            env.client.persistentVolumes().withName(ns + "-static-sub").delete();
+            env.client.persistentVolumes().withName(staticName).delete();
         }
     }
 

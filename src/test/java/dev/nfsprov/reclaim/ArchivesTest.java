@@ -1,5 +1,6 @@
 package dev.nfsprov.reclaim;
 
+import static dev.nfsprov.testenv.Commands.python;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nfsprov.pathtemplate.RelativePath;
@@ -46,11 +47,7 @@ class ArchivesTest {
     void aLeftoverDirectoryOfManyNamesIsStreamedWithinTheBudgetAndSaidPartial() throws Exception {
         // issue 30: one leftover directory of 400,000 names, read whole and sorted every pass, ended the controller
         Path leftover = Files.createDirectories(root.resolve("leftover"));
-        var p = new ProcessBuilder("python3", "-c", "import os\nfor i in range(50000): os.mkdir('d%06d' % i)\n")
-                .directory(leftover.toFile())
-                .inheritIO()
-                .start();
-        assertThat(p.waitFor()).isZero();
+        python(leftover, "import os\nfor i in range(50000): os.mkdir('d%06d' % i)\n");
         Files.createDirectories(root.resolve("archived-x"));
         var found = Archives.find(new Share(root), Set.of(), 3, 10_000);
         assertThat(found.partial()).isTrue();
@@ -61,12 +58,7 @@ class ArchivesTest {
 
     @Test
     void namesThatAreNotUtf8OrNoVolumesNameAreNotArchives() throws Exception {
-        var p = new ProcessBuilder(
-                        "python3", "-c", "import os\nos.mkdir(b'archived-\\xff'); os.mkdir('archived-\\x01')\n")
-                .directory(root.toFile())
-                .inheritIO()
-                .start();
-        assertThat(p.waitFor()).isZero();
+        python(root, "import os\nos.mkdir(b'archived-\\xff'); os.mkdir('archived-\\x01')\n");
         Files.createDirectories(root.resolve("archived-ok"));
         assertThat(paths(Archives.find(new Share(root), Set.of(), 1, 1000))).containsExactly("archived-ok");
     }

@@ -1,5 +1,6 @@
 package dev.nfsprov.reclaim;
 
+import static dev.nfsprov.testenv.Commands.python;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -118,17 +119,11 @@ class ReclaimerTest {
     }
 
     /** A chain of directories made relative to each other (deeper than PATH_MAX allows as one path). */
-    private static void chain(Path top, int depth) throws Exception {
-        var p = new ProcessBuilder(
-                        "python3",
-                        "-c",
-                        "import os,sys\nos.chdir(sys.argv[1])\nfor i in range(int(sys.argv[2])):\n"
-                                + "    os.mkdir('d'); os.chdir('d')\nopen('leaf','w').write('x')",
-                        top.toString(),
-                        String.valueOf(depth))
-                .inheritIO()
-                .start();
-        assertThat(p.waitFor()).as("python3 made the chain").isZero();
+    private static void chain(Path top, int depth) {
+        python(
+                top,
+                "import os\nfor i in range(" + depth
+                        + "):\n    os.mkdir('d'); os.chdir('d')\nopen('leaf','w').write('x')");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.nfsprov.share;
 
+import static dev.nfsprov.testenv.Commands.python;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nfsprov.pathtemplate.RelativePath;
@@ -83,14 +84,6 @@ class TreeCopyTest {
             assertThat(s).isEmpty();
         }
         assertThat(copy().sameAs(copied)).as("a third time: the same").isTrue();
-    }
-
-    private static void python(Path dir, String script) throws Exception {
-        var p = new ProcessBuilder("python3", "-c", script)
-                .directory(dir.toFile())
-                .inheritIO()
-                .start();
-        assertThat(p.waitFor()).as("python3").isZero();
     }
 
     private static long allocated(Path p) throws Exception {

@@ -1,5 +1,6 @@
 package dev.nfsprov.share;
 
+import static dev.nfsprov.testenv.Commands.python;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -107,14 +108,6 @@ class TreeWalkTest {
     }
 
     /** Runs a python3 script with the directory as its working directory (names and depths Java paths cannot make). */
-    private static void python(Path dir, String script) throws Exception {
-        var p = new ProcessBuilder("python3", "-c", script)
-                .directory(dir.toFile())
-                .inheritIO()
-                .start();
-        assertThat(p.waitFor()).as("python3 built the tree").isZero();
-    }
-
     @Test
     void aChainDeeperThanTheWalkGoesIsCountedToItsDepthAndSaidPartialInBoundedWork() throws Exception {
         // issue 30's tree: ~19,200 nested one-byte names and 1,024 directories at the bottom. The old walk kept a

@@ -45,4 +45,23 @@ public final class Commands {
         }
         return r.stdout();
     }
+
+    /**
+     * Runs a python3 script in a directory: what a tenant does inside their volume (names that are not UTF-8,
+     * chains deeper than a path can name), which Java's path calls cannot.
+     */
+    public static void python(java.nio.file.Path dir, String script) {
+        try {
+            var p = new ProcessBuilder("python3", "-c", script)
+                    .directory(dir.toFile())
+                    .inheritIO()
+                    .start();
+            if (p.waitFor() != 0) throw new AssertionError("python3 exited with " + p.exitValue() + " in " + dir);
+        } catch (IOException e) {
+            throw new AssertionError("python3 is missing (this machine kind ships it): " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
 }
