@@ -86,3 +86,21 @@ overcommit: {{ . | quote }}
 {{- fail "podSecurityPolicy.enabled: PodSecurityPolicy was removed in Kubernetes 1.25; remove the key (the Pod meets the baseline Pod Security level: docs/security.md)" }}
 {{- end }}
 {{- end -}}
+
+{{/*
+Whether the controller's caches are filled by streaming lists (WatchList: watch permission alone, one object at a
+time): controller.watchList, or for auto the cluster's version (1.32 and newer serve them by default). The
+ClusterRole grants list only when they are not used.
+*/}}
+{{- define "nfsprov.watchList" -}}
+{{- $v := toString .Values.controller.watchList -}}
+{{- if eq $v "auto" -}}
+{{- semverCompare ">=1.32-0" .Capabilities.KubeVersion.Version -}}
+{{- else -}}
+{{- $v -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "nfsprov.readVerbs" -}}
+{{- if eq (include "nfsprov.watchList" .) "true" }}[watch]{{ else }}[list, watch]{{ end -}}
+{{- end -}}

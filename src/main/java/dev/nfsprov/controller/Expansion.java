@@ -103,10 +103,9 @@ final class Expansion {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("capacity", Map.of("storage", size));
         status.put("conditions", conditions);
-        if (claim.getStatus().getAllocatedResources() != null
-                && !claim.getStatus().getAllocatedResources().isEmpty()) {
-            status.put("allocatedResources", Map.of("storage", size));
-        }
+        // what the volume was given, as the CSI external-resizer records it (RecoverVolumeExpansionFailure is GA:
+        // the resize controller and Kubernetes' storage suite read it; it was set only when already there)
+        status.put("allocatedResources", Map.of("storage", size));
         if (claim.getStatus().getAllocatedResourceStatuses() != null
                 && !claim.getStatus().getAllocatedResourceStatuses().isEmpty()) {
             var statuses = new LinkedHashMap<String, Object>();

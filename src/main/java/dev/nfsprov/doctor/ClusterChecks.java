@@ -28,21 +28,18 @@ public final class ClusterChecks {
 
     /**
      * (group, resource, verb) the controller needs cluster-wide: the chart's ClusterRole, which ChartIT holds it to.
+     * With streaming lists (Kubernetes 1.32 and newer) its caches need watch alone; paged lists also need list.
      */
     public static final List<String[]> NEEDED = List.of(
-            new String[] {"", "persistentvolumeclaims", "list"},
             new String[] {"", "persistentvolumeclaims", "watch"},
             new String[] {"", "persistentvolumeclaims/status", "patch"},
             new String[] {"", "persistentvolumes", "get"},
-            new String[] {"", "persistentvolumes", "list"},
             new String[] {"", "persistentvolumes", "watch"},
             new String[] {"", "persistentvolumes", "create"},
             new String[] {"", "persistentvolumes", "delete"},
             new String[] {"", "persistentvolumes", "patch"},
-            new String[] {"storage.k8s.io", "storageclasses", "list"},
             new String[] {"storage.k8s.io", "storageclasses", "watch"},
             new String[] {"", "events", "create"},
-            new String[] {"", "pods", "list"},
             new String[] {"", "pods", "watch"});
 
     private final KubernetesClient client;

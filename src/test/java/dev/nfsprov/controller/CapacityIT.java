@@ -155,6 +155,9 @@ class CapacityIT {
                 () -> kube.claim("data"),
                 c -> capacity(c).equals("2Gi"));
         assertThat(grown.getStatus().getConditions()).isNullOrEmpty();
+        // as the CSI external-resizer records it; Kubernetes' storage suite found it missing ("had 0 allocated size")
+        assertThat(grown.getStatus().getAllocatedResources().get("storage").toString())
+                .isEqualTo("2Gi");
         assertThat(kube.volume(bound.getSpec().getVolumeName())
                         .getSpec()
                         .getCapacity()

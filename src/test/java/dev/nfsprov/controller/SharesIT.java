@@ -185,7 +185,9 @@ class SharesIT {
                                 .withName(dev.nfsprov.protocol.Names.statusName(name))
                                 .get()
                         != null);
-        var r = dev.nfsprov.testenv.Cli.run(List.of("doctor", "-n", ns, "--kubeconfig", env.kubeconfig.toString()));
+        // other tests' look-alike controllers run in this cluster: say which namespace the controller is in
+        var r = dev.nfsprov.testenv.Cli.run(
+                List.of("doctor", "-n", ns, "--controller-namespace", ns, "--kubeconfig", env.kubeconfig.toString()));
         assertThat(r.all())
                 .contains("✓ NFS server 127.0.0.1:" + env.nfsPort + " reachable")
                 .contains("✓ NFS server " + SECOND + ":" + secondPort + " reachable")

@@ -115,7 +115,7 @@ class RbacIT {
     }
 
     /** Provision, archive, delete, and hold and renew the Lease; throws if any of it does not happen. */
-    private void scenario(Path launcher) {
+    private void scenario(Path launcher, String... args) {
         String suffix = "r" + (++round);
         kube.storageClass(ns + "-" + suffix + "-archive", provisioner, Map.of(), "Delete", "Immediate");
         kube.storageClass(
@@ -133,13 +133,8 @@ class RbacIT {
                 launcher,
                 provisioner,
                 true,
-                Map.of(
-                        "KUBECONFIG",
-                        kubeconfig.toString(),
-                        "POD_NAMESPACE",
-                        ns,
-                        "NFSPROV_USAGE_SCAN_INTERVAL",
-                        "1s"))) {
+                Map.of("KUBECONFIG", kubeconfig.toString(), "POD_NAMESPACE", ns, "NFSPROV_USAGE_SCAN_INTERVAL", "1s"),
+                args)) {
             for (String kind : List.of("archive", "delete")) {
                 String claim = suffix + "-" + kind;
                 kube.create(kube.claimBuilder(claim, ns + "-" + suffix + "-" + kind));
@@ -305,6 +300,48 @@ class RbacIT {
             }
         }
         assertThat(unneeded).as("verbs the provisioner works without").isEmpty();
+    }
+
+    /**
+     * Where the cluster serves no streaming lists (older than 1.32, or controller.watchList=false) the controller
+     * lists in pages: the chart then grants list too, and the controller works with it and not without it.
+     */
+    @Test
+    void withPagedListsTheChartGrantsListAndItIsNeeded() throws Exception {
+        String yaml = Chart.template(
+                "rbac",
+                ns,
+                List.of(
+                        "--set",
+                        "nfs.server=127.0.0.1",
+                        "--set",
+                        "storageClass.create=false",
+                        "--set",
+                        "storageClass.provisionerName=" + provisioner,
+                        "--set",
+                        "controller.watchList=false"));
+        var paged = ChartIT.objects(env, yaml).stream()
+                .filter(ClusterRole.class::isInstance)
+                .map(ClusterRole.class::cast)
+                .findFirst()
+                .orElseThrow();
+        int claims = -1;
+        for (int i = 0; i < paged.getRules().size(); i++)
+            if (paged.getRules().get(i).getResources().equals(List.of("persistentvolumeclaims"))) claims = i;
+        assertThat(paged.getRules().get(claims).getVerbs()).containsExactly("list", "watch");
+        assertThat(yaml).contains("--watch-list=false");
+        Path launcher = TestEnvironment.REPO.resolve("bin/nfsprov");
+        try {
+            apply(paged.getRules(), role.getRules());
+            scenario(launcher, "--watch-list=false");
+            clearLease();
+            apply(without(paged.getRules(), claims, "list"), role.getRules());
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> scenario(launcher, "--watch-list=false"))
+                    .as("paged lists need list");
+        } finally {
+            apply(clusterRole.getRules(), role.getRules());
+            clearLease();
+        }
     }
 
     private void clearLease() {
