@@ -13,6 +13,8 @@ node_bridge=nfsprov0
 pod_cidr=100.64.0.0/16
 service_cidr=100.65.0.0/16
 node_registry=/run/nfsprov
+# The kubelet's root where every kubelet keeps it, and where Kubernetes' storage suite looks for Pods' volumes.
+kubelet_root=/var/lib/kubelet
 node_components=(containerd kubelet kube-proxy kube-scheduler)
 
 node_need() { # node_need <command> <Debian package>
@@ -143,7 +145,7 @@ JSON
 
 node_kubelet() {
   local bin=$1 k=$dir/kubelet
-  mkdir -p "$k/root" "$dir/node-bin"
+  mkdir -p "$k" "$kubelet_root" "$dir/node-bin"
   cp "$root/testenv/node/mount" "$dir/node-bin/mount"
   free_port > "$dir/kubelet.port"; free_port > "$dir/kubelet-healthz.port"
   kubeconfig "$k/kubeconfig" kubelet
@@ -182,7 +184,7 @@ nodeStatusUpdateFrequency: 5s
 YAML
   # PATH: the node's mount wrapper first (nfs mounts), then the system's.
   start kubelet env PATH="$dir/node-bin:$PATH" "$bin/kubelet" --config="$k/config.yaml" --kubeconfig="$k/kubeconfig" \
-    --root-dir="$k/root" --cert-dir="$k/pki" --hostname-override="$node_name" --node-ip="$node_ip" --v=1
+    --root-dir="$kubelet_root" --cert-dir="$k/pki" --hostname-override="$node_name" --node-ip="$node_ip" --v=1
 }
 
 node_kube_proxy() {
@@ -283,11 +285,17 @@ node_cleanup_stale() { # node_cleanup_stale <cluster dir>: also for a node whose
   for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $d/containerd/containerd.sock" 2>/dev/null); do
     kill -KILL "$pid" 2>/dev/null || true
   done
-  # Unmount, deepest first, everything under the node's directories (Pod volumes, overlay roots, netns).
+  # Unmount, deepest first, everything under the node's directories (Pod volumes, overlay roots, netns); then the
+  # kubelet's state goes, but only once nothing is mounted below it: a Pod's volume is a bind of the share, on the
+  # same file system, and a delete through it would delete the tenants' data.
   local m
-  for m in $(awk -v d="$d/" 'index($2, d) == 1 {print $2}' /proc/self/mounts | sort -r); do
+  # (the kubelet bind-mounts its root onto itself, to share mounts with containers)
+  for m in $(awk -v d="$d/" -v k="$kubelet_root" 'index($2, d) == 1 || $2 == k || index($2, k "/") == 1 {print $2}' /proc/self/mounts | sort -r); do
     umount -l "$m" 2>/dev/null || true
   done
+  if ! awk -v k="$kubelet_root" '$2 == k || index($2, k "/") == 1 {found=1} END {exit !found}' /proc/self/mounts; then
+    rm -rf "$kubelet_root" 2>/dev/null || true
+  fi
   ip link show "$node_bridge" >/dev/null 2>&1 && ip link del "$node_bridge" 2>/dev/null || true
   local bin; bin=$(ls -d "${NFSPROV_CACHE:-$HOME/.cache/nfsprov}"/testenv-*/bin 2>/dev/null | head -n 1 || true)
   if [ -n "$bin" ] && [ -x "$bin/kube-proxy" ]; then "$bin/kube-proxy" --cleanup >/dev/null 2>&1 || true; fi
