@@ -69,6 +69,11 @@ capacityPolicy: {{ . | quote }}
 {{- with .Values.storageClass.overcommit }}
 overcommit: {{ . | quote }}
 {{- end }}
+{{- range $key := list "directoryAnnotations" "directoryIdRange" "nestedValues" "share" "archiveRetention" "archiveMaxBytes" }}
+{{- with (get $.Values.storageClass $key) }}
+{{ $key }}: {{ . | quote }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{- /* Values that would deploy something other than what the file asks for fail here, each with what to do. */}}
@@ -85,6 +90,24 @@ overcommit: {{ . | quote }}
 {{- if .Values.podSecurityPolicy.enabled }}
 {{- fail "podSecurityPolicy.enabled: PodSecurityPolicy was removed in Kubernetes 1.25; remove the key (the Pod meets the baseline Pod Security level: docs/security.md)" }}
 {{- end }}
+{{- $limit := include "nfsprov.memoryMiB" (dig "limits" "memory" "" (.Values.resources | default dict)) | int }}
+{{- if and (gt $limit 0) (lt $limit 192) }}
+{{- fail (printf "resources.limits.memory %s is below the 192Mi the controller needs: a Java controller with its Kubernetes client idles at ~120 MiB before its first claim (docs/performance.md), and at 128Mi it stalls or is killed. nfs-subdir's example limits (128Mi) do not fit it: remove them (the chart's default is 256Mi, measured with 10,000 volumes) or raise them" (toString .Values.resources.limits.memory)) }}
+{{- end }}
+{{- end -}}
+
+{{/* A memory quantity (128Mi, 1Gi, 200M, 134217728) in MiB, rounded down; 0 when there is none. */}}
+{{- define "nfsprov.memoryMiB" -}}
+{{- $q := toString . -}}
+{{- if not $q -}}0
+{{- else if hasSuffix "Gi" $q -}}{{ mul (trimSuffix "Gi" $q | float64) 1024 | int }}
+{{- else if hasSuffix "Mi" $q -}}{{ trimSuffix "Mi" $q | float64 | int }}
+{{- else if hasSuffix "Ki" $q -}}{{ div (trimSuffix "Ki" $q | float64 | int) 1024 }}
+{{- else if hasSuffix "G" $q -}}{{ div (mul (trimSuffix "G" $q | float64) 1000000000 | int64) 1048576 }}
+{{- else if hasSuffix "M" $q -}}{{ div (mul (trimSuffix "M" $q | float64) 1000000 | int64) 1048576 }}
+{{- else if regexMatch "^[0-9]+$" $q -}}{{ div (atoi $q) 1048576 }}
+{{- else -}}0
+{{- end -}}
 {{- end -}}
 
 {{/*

@@ -1,14 +1,11 @@
 package dev.nfsprov.cli;
 
 import dev.nfsprov.pathtemplate.RelativePath;
-import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.provision.Capacity;
 import dev.nfsprov.reclaim.Archives;
 import dev.nfsprov.share.ShareException;
 import dev.nfsprov.share.Throttle;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -48,27 +45,26 @@ final class ArchivesCommand implements Callable<Integer> {
     @Option(
             names = {"-o", "--output"},
             defaultValue = "text",
-            description = "text or json")
-    String output;
+            converter = Output.Converter.class,
+            description = Output.DESCRIPTION)
+    Output output;
 
-    @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file")
-    Path kubeconfig;
+    @Mixin
+    KubeOptions kube;
 
     @Override
     public Integer call() throws Exception {
-        if (!output.equals("text") && !output.equals("json"))
-            throw new UserError("-o must be text or json, not \"" + output + "\"");
         var share = where.share();
         var location = where.location();
         Set<RelativePath> volumes = new HashSet<>();
-        try (var client = KubeClients.create(kubeconfig, true)) {
+        try (var client = kube.client(true)) {
             for (var v : client.persistentVolumes().list().getItems()) {
                 var nfs = v.getSpec().getNfs();
                 if (nfs != null)
                     location.directoryOf(nfs.getServer(), nfs.getPath()).ifPresent(volumes::add);
             }
         } catch (KubernetesClientException e) {
-            throw new UserError("cannot list PersistentVolumes: " + ApiErrors.describe(e));
+            throw UserError.api("cannot list PersistentVolumes", e);
         }
         List<Map<String, Object>> rows = new ArrayList<>();
         try {
@@ -91,8 +87,8 @@ final class ArchivesCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
         var out = spec.commandLine().getOut();
-        if (output.equals("json")) {
-            out.println(Serialization.asJson(rows));
+        if (!output.text()) {
+            output.print(out, rows);
         } else if (rows.isEmpty()) {
             out.println("No archives on the share");
         } else {

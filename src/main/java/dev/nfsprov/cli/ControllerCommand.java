@@ -40,6 +40,15 @@ final class ControllerCommand implements Callable<Integer> {
     String nfsServer;
 
     @Option(
+            names = "--nfs-server-alias",
+            split = ",",
+            defaultValue = "${env:NFS_SERVER_ALIASES}",
+            description = "other names of the NFS server that older volumes carry (PVs made by nfs-subdir with \"nas\""
+                    + " where NFS_SERVER is now its address): they are reclaimed as the share's (env NFS_SERVER_ALIASES,"
+                    + " comma-separated)")
+    List<String> nfsServerAliases;
+
+    @Option(
             names = "--nfs-path",
             defaultValue = "${env:NFS_PATH}",
             description = "exported path on the server (env NFS_PATH)")
@@ -85,11 +94,8 @@ final class ControllerCommand implements Callable<Integer> {
             description = "group of new directories (env NFS_DEFAULT_GID)")
     String defaultGid;
 
-    @Option(
-            names = "--kubeconfig",
-            defaultValue = "${env:KUBECONFIG}",
-            description = "kubeconfig file; in-cluster configuration when unset")
-    Path kubeconfig;
+    @Mixin
+    KubeOptions kube;
 
     @Option(
             names = "--metrics-address",
@@ -158,7 +164,7 @@ final class ControllerCommand implements Callable<Integer> {
             throw new UserError("--log-format must be text or json, not \"" + logFormat + "\"");
         Logging.configure(logFormat, logLevel);
         ProvisionerSettings settings = settings();
-        var client = KubeClients.create(kubeconfig, false);
+        var client = kube.client(false);
         boolean streaming = streamingLists(client);
         client.getConfiguration().setWatchList(streaming); // read by each informer as it is made
         var app = new ProvisionerApp(settings, client);
@@ -178,6 +184,11 @@ final class ControllerCommand implements Callable<Integer> {
         }
         stopped.await();
         return 0;
+    }
+
+    private static List<String> aliases(List<String> given) {
+        if (given == null) return List.of();
+        return given.stream().map(String::strip).filter(a -> !a.isEmpty()).toList();
     }
 
     /** Whether the caches are filled by streaming lists: --watch-list, or for auto the API server's version. */
@@ -225,7 +236,9 @@ final class ControllerCommand implements Callable<Integer> {
         try {
             shares = moreShares.with(
                     new ShareMount(
-                            ShareMount.DEFAULT, new ShareLocation(nfsServer.strip(), nfsPath.strip()), mountPath),
+                            ShareMount.DEFAULT,
+                            new ShareLocation(nfsServer.strip(), nfsPath.strip(), aliases(nfsServerAliases)),
+                            mountPath),
                     false);
             defaults = DirectorySettings.DEFAULT.with(
                     emptyToNull(defaultMode), emptyToNull(defaultUid), emptyToNull(defaultGid), "NFS_DEFAULT_*");
@@ -241,10 +254,10 @@ final class ControllerCommand implements Callable<Integer> {
             }
         }
         if (workers < 1 || workers > 256) throw new UserError("--workers must be between 1 and 256");
-        KubeClients.address("--metrics-address", "HOST:PORT or :PORT", metricsAddress, "0.0.0.0", -1);
+        FlagValues.address("--metrics-address", "HOST:PORT or :PORT", metricsAddress, "0.0.0.0", -1);
         if (probeAddress != null && probeAddress.isBlank()) probeAddress = null;
         if (probeAddress != null)
-            KubeClients.address("--probe-address", "HOST:PORT or :PORT", probeAddress, "0.0.0.0", -1);
+            FlagValues.address("--probe-address", "HOST:PORT or :PORT", probeAddress, "0.0.0.0", -1);
         String namespace = firstNonBlank(System.getenv("POD_NAMESPACE"), inClusterNamespace(), "default");
         String identity = firstNonBlank(System.getenv("POD_NAME"), hostname()) + "_"
                 + UUID.randomUUID().toString().substring(0, 8);
@@ -264,7 +277,7 @@ final class ControllerCommand implements Callable<Integer> {
     private UsageScanner.Settings usageSettings() {
         var interval = usageInterval.strip().equals("0")
                 ? java.time.Duration.ZERO
-                : KubeClients.duration(usageInterval, "--usage-scan-interval");
+                : FlagValues.duration(usageInterval, "--usage-scan-interval");
         if (usageRate < 0) throw new UserError("--usage-scan-rate must be 0 (no limit) or more");
         if (usageWorkers < 1 || usageWorkers > 64) throw new UserError("--usage-scan-workers must be between 1 and 64");
         if (usageMaxEntries < 1) throw new UserError("--usage-scan-max-entries must be 1 or more");

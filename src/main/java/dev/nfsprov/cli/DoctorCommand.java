@@ -13,13 +13,13 @@ import dev.nfsprov.nfsprobe.NfsProbe;
 import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.provision.ShareMount;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,22 +30,15 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Explain every Pending claim and check the NFS server (reachable, NFSv4, export present).",
-            "Exit code: 0 all ok, 1 warnings only, 2 problems, 3 could not check."
+            "Without -n or -A: the kubeconfig context's namespace if it names one, else every namespace."
         })
 final class DoctorCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(
-            names = {"-n", "--namespace"},
-            description = "only claims in this namespace")
-    String namespace;
-
-    @Option(
-            names = {"-A", "--all-namespaces"},
-            description = "claims in every namespace (the default)")
-    boolean all;
+    @Mixin
+    NamespaceOptions namespaces;
 
     @Option(
             names = "--nfs-server",
@@ -62,8 +55,9 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(
             names = {"-o", "--output"},
             defaultValue = "text",
-            description = "text or json")
-    String output;
+            converter = Output.Converter.class,
+            description = Output.DESCRIPTION)
+    Output output;
 
     @Option(names = "--timeout", defaultValue = "3s", description = "bound for each network probe (default 3s)")
     String timeout;
@@ -74,28 +68,27 @@ final class DoctorCommand implements Callable<Integer> {
             description = "where to ask for NFSv3's MOUNT service (default 111)")
     int portmapperPort;
 
-    @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file")
-    Path kubeconfig;
+    @Mixin
+    KubeOptions kube;
 
     @picocli.CommandLine.Mixin
     ControllerNamespace controllerNamespace;
 
     @Override
     public Integer call() {
-        if (!output.equals("text") && !output.equals("json"))
-            throw new UserError("-o must be text or json, not \"" + output + "\"");
         if (only != null && !only.equals("cluster") && !only.equals("nfs"))
             throw new UserError("--only must be cluster or nfs, not \"" + only + "\"");
-        if (namespace != null && all) throw new UserError("-n and -A cannot be used together");
-        var probeTimeout = KubeClients.duration(timeout, "--timeout");
+        String namespace = null;
+        var probeTimeout = FlagValues.duration(timeout, "--timeout");
         var report = new Report();
         String server = nfsServer;
         String path = nfsPath;
         // the shares to look at: --nfs-server/--nfs-path, else each of the nfsprov Deployment's (the running one)
         List<ShareMount> more = List.of();
         if (!"nfs".equals(only)) {
-            try (var client = KubeClients.create(kubeconfig, true)) {
-                var cluster = new ClusterChecks(client, KubeClients.source(kubeconfig), controllerNamespace.orAll());
+            try (var client = kube.client(true)) {
+                namespace = namespaces.resolve(kube, client, true);
+                var cluster = new ClusterChecks(client, kube.source(), controllerNamespace.orAll());
                 boolean reached = cluster.run(namespace, report);
                 var main = reached ? cluster.controllers().main() : Optional.<Controllers.Controller>empty();
                 if (main.isPresent() && server == null) {
@@ -108,7 +101,7 @@ final class DoctorCommand implements Callable<Integer> {
                 if (reached && only == null) {
                     HostPort nfs = server == null
                             ? new HostPort("", 2049)
-                            : KubeClients.address("--nfs-server", "HOST or HOST:PORT", server, null, 2049);
+                            : FlagValues.address("--nfs-server", "HOST or HOST:PORT", server, null, 2049);
                     new VolumeAccessChecks(client, nfs.host(), nfs.port(), probeTimeout)
                             .run(namespace, cluster.served(), report);
                     var probes = new LinkedHashMap<String, CapacityChecks.Share>();
@@ -133,8 +126,8 @@ final class DoctorCommand implements Callable<Integer> {
             }
         }
         var out = spec.commandLine().getOut();
-        if (output.equals("json")) report.printJson(out);
-        else report.printText(out);
+        if (output.text()) report.printText(out);
+        else output.print(out, report.data());
         return report.exitCode();
     }
 
@@ -147,12 +140,12 @@ final class DoctorCommand implements Callable<Integer> {
         if (server == null) return out;
         out.put(
                 ShareMount.DEFAULT,
-                new Share(KubeClients.address("--nfs-server", "HOST or HOST:PORT", server, null, 2049), path));
+                new Share(FlagValues.address("--nfs-server", "HOST or HOST:PORT", server, null, 2049), path));
         for (ShareMount m : more)
             out.put(
                     m.name(),
                     new Share(
-                            KubeClients.address(
+                            FlagValues.address(
                                     "share " + m.name(),
                                     "HOST or HOST:PORT",
                                     m.location().server(),

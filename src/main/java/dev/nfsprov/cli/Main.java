@@ -1,5 +1,7 @@
 package dev.nfsprov.cli;
 
+import dev.nfsprov.protocol.ApiErrors;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,7 +21,8 @@ import picocli.CommandLine.Command;
             RestoreCommand.Restore.class,
             RestoreCommand.Adopt.class,
             MoveCommand.class,
-            MigrateCommand.class
+            MigrateCommand.class,
+            EditClassCommand.class
         })
 public final class Main {
 
@@ -36,15 +39,35 @@ public final class Main {
         var completion = new CommandLine(new picocli.AutoComplete.GenerateCompletion());
         completion.getCommandSpec().usageMessage().hidden(false);
         cli.addSubcommand("completion", completion);
+        exitCodesInHelp(cli);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof UserError u) {
                 cmd.getErr().println("nfsprov: " + u.getMessage());
                 return u.exitCode();
             }
-            cmd.getErr().println("nfsprov: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-            return 70;
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof KubernetesClientException k) {
+                    cmd.getErr().println("nfsprov: Kubernetes API: " + ApiErrors.describeAny(k));
+                    return ExitCode.API;
+                }
+            }
+            // Words only: a class name tells the person at the terminal nothing they can act on.
+            cmd.getErr()
+                    .println("nfsprov: internal error: " + ApiErrors.describeAny(e)
+                            + " (please report it; NFSPROV_DEBUG=1 prints the stack trace)");
+            if (System.getenv("NFSPROV_DEBUG") != null) e.printStackTrace(cmd.getErr());
+            return ExitCode.INTERNAL;
         });
         return cli;
+    }
+
+    /** One exit-code table, in every command's --help. */
+    private static void exitCodesInHelp(CommandLine cli) {
+        cli.getCommandSpec()
+                .usageMessage()
+                .exitCodeListHeading("%nExit codes:%n")
+                .exitCodeList(ExitCode.table());
+        cli.getSubcommands().values().forEach(Main::exitCodesInHelp);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

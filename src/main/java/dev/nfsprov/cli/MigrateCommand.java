@@ -1,13 +1,13 @@
 package dev.nfsprov.cli;
 
 import dev.nfsprov.migrate.ProvisionerSwitch;
-import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.provision.ShareLocation;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -48,6 +48,14 @@ final class MigrateCommand implements Callable<Integer> {
     String nfsPath;
 
     @Option(
+            names = "--nfs-server-alias",
+            split = ",",
+            defaultValue = "${env:NFS_SERVER_ALIASES}",
+            description = "other names the old volumes give the same server (\"nas\" where --nfs-server is its"
+                    + " address); the controller must be given them too (chart nfs.serverAliases)")
+    List<String> aliases;
+
+    @Option(
             names = "--backup-dir",
             defaultValue = "nfsprov-migrate-backup",
             description = "where the classes are saved")
@@ -57,22 +65,46 @@ final class MigrateCommand implements Callable<Integer> {
     boolean apply;
 
     @Option(
+            names = "--apply-class-on-delete",
+            description = "let nfsprov delete, as the class says, the directories of nested-pattern volumes that"
+                    + " nfs-subdir v4.0.2 never deleted (default: onDelete retain is recorded on them)")
+    boolean applyClassOnDelete;
+
+    @Option(
+            names = "--reuse-existing-directories",
+            description = "re-create the classes whose pattern names no $${.PV.name} and whose data stays with"
+                    + " existingDirectory: reuse, as nfs-subdir behaved")
+    boolean reuseExistingDirectories;
+
+    @Option(
             names = "--controller-namespace",
             paramLabel = "NAMESPACE",
             description = "the namespace the old provisioner ran in: a Deployment still running it is looked for there"
                     + " only (default: every namespace, where anyone's look-alike Deployment also counts)")
     String oldNamespace;
 
-    @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file")
-    Path kubeconfig;
+    @Mixin
+    KubeOptions kube;
 
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
-        try (var client = KubeClients.create(kubeconfig, true)) {
-            var sw = new ProvisionerSwitch(client, new ShareLocation(nfsServer.strip(), nfsPath.strip()));
+        try (var client = kube.client(true)) {
+            var sw = new ProvisionerSwitch(
+                    client,
+                    new ShareLocation(
+                            nfsServer.strip(),
+                            nfsPath.strip(),
+                            aliases == null
+                                    ? List.of()
+                                    : aliases.stream().map(String::strip).toList()));
             var plan = sw.plan(
-                    from, to, classes, backupDir, oldNamespace == null || oldNamespace.isBlank() ? null : oldNamespace);
+                    from,
+                    to,
+                    classes,
+                    backupDir,
+                    oldNamespace == null || oldNamespace.isBlank() ? null : oldNamespace,
+                    new ProvisionerSwitch.Choices(applyClassOnDelete, reuseExistingDirectories));
             out.println("migrate " + from + " → " + to + ":");
             int n = 0;
             for (String step : plan.steps()) out.println("  " + (++n) + ". " + step);
@@ -89,7 +121,7 @@ final class MigrateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         } catch (KubernetesClientException e) {
-            throw new UserError("Kubernetes API: " + ApiErrors.describe(e));
+            throw UserError.api("Kubernetes API", e);
         } finally {
             out.flush();
         }

@@ -1,7 +1,6 @@
 package dev.nfsprov.cli;
 
 import dev.nfsprov.move.Mover;
-import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.provision.ShareCatalog;
 import dev.nfsprov.provision.ShareMount;
 import dev.nfsprov.provision.VolumeService;
@@ -65,8 +64,8 @@ final class MoveCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "5m", description = "how long to wait for each step (default 5m)")
     String timeout;
 
-    @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file")
-    Path kubeconfig;
+    @Mixin
+    KubeOptions kube;
 
     @Override
     public Integer call() throws Exception {
@@ -78,9 +77,9 @@ final class MoveCommand implements Callable<Integer> {
                 claim.substring(slash + 1),
                 targetClass,
                 restartPods,
-                KubeClients.duration(timeout, "--timeout"));
+                FlagValues.duration(timeout, "--timeout"));
         var out = spec.commandLine().getOut();
-        try (var client = KubeClients.create(kubeconfig, true)) {
+        try (var client = kube.client(true)) {
             var backups = BackupDir.choose(backupDir, Path.of("").toAbsolutePath(), "nfsprov-move-");
             var mover = new Mover(client, shares(), backups, out);
             var plan = mover.plan(options);
@@ -100,7 +99,7 @@ final class MoveCommand implements Callable<Integer> {
         } catch (ShareException | IOException e) {
             throw new UserError(e.getMessage());
         } catch (KubernetesClientException e) {
-            throw new UserError("Kubernetes API: " + ApiErrors.describe(e));
+            throw UserError.api("Kubernetes API", e);
         } finally {
             out.flush();
         }

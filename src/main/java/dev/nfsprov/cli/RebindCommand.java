@@ -1,17 +1,18 @@
 package dev.nfsprov.cli;
 
-import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.rebind.BackupDir;
+import dev.nfsprov.rebind.Backups;
+import dev.nfsprov.rebind.ClusterBackups;
 import dev.nfsprov.rebind.Rebinder;
 import dev.nfsprov.rebind.Rebinder.Row;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,18 +33,19 @@ final class RebindCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(
-            names = {"-n", "--namespace"},
-            description = "only this namespace")
-    String namespace;
-
-    @Option(
-            names = {"-A", "--all-namespaces"},
-            description = "every namespace")
-    boolean all;
+    @Mixin
+    NamespaceOptions namespaces;
 
     @Parameters(arity = "0..*", paramLabel = "CLAIM", description = "only these claims (needs -n)")
     List<String> claims = new ArrayList<>();
+
+    @Option(
+            names = "--any-provisioner",
+            description = "move claims to the target class even if no nfsprov controller serves it")
+    boolean anyProvisioner;
+
+    @picocli.CommandLine.Mixin
+    ControllerNamespace controllerNamespace;
 
     @Option(names = "--storage-class", description = "target class (default: the cluster's default StorageClass)")
     String storageClass;
@@ -71,12 +73,20 @@ final class RebindCommand implements Callable<Integer> {
 
     @Option(
             names = {"-o", "--output"},
-            defaultValue = "table",
-            description = "table or json")
-    String output;
+            defaultValue = "text",
+            converter = Output.Converter.class,
+            description = Output.DESCRIPTION)
+    Output output;
 
     @Option(names = "--restore", paramLabel = "DIR", description = "put the originals backed up in DIR back")
     Path restore;
+
+    @Option(
+            names = "--restore-run",
+            paramLabel = "RUN",
+            description = "put the originals of run RUN back from their ConfigMaps in the cluster (the run is printed"
+                    + " by --apply; with -n, that namespace's only)")
+    String restoreRun;
 
     @Option(
             names = "--release-bound",
@@ -84,34 +94,53 @@ final class RebindCommand implements Callable<Integer> {
                     + " reclaim policy to Retain (the data stays on the share)")
     boolean releaseBound;
 
-    @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file")
-    Path kubeconfig;
+    @Mixin
+    KubeOptions kube;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (!output.equals("table") && !output.equals("json"))
-            throw new UserError("-o must be table or json, not \"" + output + "\"");
-        if (namespace == null && !all && restore == null) throw new UserError("say which claims: -n NAMESPACE or -A");
-        if (namespace != null && all) throw new UserError("-n and -A cannot be used together");
-        if (!claims.isEmpty() && namespace == null) throw new UserError("naming claims needs -n NAMESPACE");
-        var wait = KubeClients.duration(timeout, "--timeout");
-        PrintWriter progress = output.equals("json") ? new PrintWriter(PrintWriter.nullWriter()) : out;
-        try (var client = KubeClients.create(kubeconfig, true)) {
+        if (!claims.isEmpty() && namespaces.all) throw new UserError("naming claims needs one namespace, not -A");
+        var wait = FlagValues.duration(timeout, "--timeout");
+        PrintWriter progress = output.text() ? out : new PrintWriter(PrintWriter.nullWriter());
+        try (var client = kube.client(true)) {
             List<Row> rows;
+            if (restore != null && restoreRun != null) throw new UserError("--restore and --restore-run: one of them");
             if (restore != null) {
                 if (!java.nio.file.Files.isDirectory(restore))
                     throw new UserError("--restore " + restore + " is not a directory");
                 rows = new Rebinder(client, BackupDir.choose(restore, Path.of("")), progress)
                         .restore(wait, releaseBound);
+            } else if (restoreRun != null) {
+                String scope = namespaces.all ? null : namespaces.namespace;
+                KubeOptions.requireNamespace(client, scope);
+                var backups = new ClusterBackups(client, restoreRun, scope);
+                if (backups.originals().isEmpty())
+                    throw new UserError("no ConfigMaps labelled " + ClusterBackups.RUN + "=" + restoreRun
+                            + (scope == null ? "" : " in namespace " + scope));
+                rows = new Rebinder(client, backups, progress).restore(wait, releaseBound);
             } else {
-                var backups = BackupDir.choose(backupDir, Path.of("").toAbsolutePath());
+                String namespace = namespaces.resolve(kube, client, false);
+                var dir = BackupDir.choose(backupDir, Path.of("").toAbsolutePath());
+                // one run name for both copies; a run left unfinished in the cluster (its Pod gone) is resumed
+                String run = dir.unfinished()
+                        ? BackupDir.runOf(dir)
+                        : ClusterBackups.unfinishedRun(client, namespace).orElse(BackupDir.runOf(dir));
+                var backups = Backups.both(new ClusterBackups(client, run, namespace), dir, progress);
                 var rebinder = new Rebinder(client, backups, progress);
                 String target = rebinder.targetClass(storageClass);
-                rows = rebinder.run(
-                        new Rebinder.Options(namespace, claims, target, apply, restartPods, podGracePeriod, wait));
-                if (apply && output.equals("table")) out.println("originals backed up in " + backups.path());
-                if (!apply && output.equals("table"))
+                rebinder.checkServed(target, anyProvisioner, controllerNamespace.orAll());
+                rows = rebinder.run(new Rebinder.Options(
+                        namespace,
+                        claims,
+                        target,
+                        rebinder.isDefault(target),
+                        apply,
+                        restartPods,
+                        podGracePeriod,
+                        wait));
+                if (apply && output.text()) out.println("originals backed up in " + backups.where());
+                if (!apply && output.text())
                     out.println("plan for target StorageClass " + target + " (nothing changed; add --apply to do it):");
             }
             print(out, rows);
@@ -119,13 +148,13 @@ final class RebindCommand implements Callable<Integer> {
         } catch (Rebinder.RebindException e) {
             throw new UserError(e.getMessage(), 2);
         } catch (KubernetesClientException e) {
-            throw new UserError("Kubernetes API: " + ApiErrors.describeAny(e), 3);
+            throw UserError.api("Kubernetes API", e);
         }
     }
 
     private void print(PrintWriter out, List<Row> rows) {
-        if (output.equals("json")) {
-            out.println(Serialization.asJson(rows));
+        if (!output.text()) {
+            output.print(out, rows);
         } else {
             String fmt = "%-12s %-20s %-14s %-24s %s%n";
             out.printf(fmt, "NAMESPACE", "NAME", "CLASS", "ACTION", "WHY / RESULT");

@@ -1,12 +1,11 @@
 package dev.nfsprov.cli;
 
-import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.uninstall.FinalizerRelease;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,8 +33,8 @@ final class ReleaseFinalizersCommand implements Callable<Integer> {
     @Option(names = "--apply", description = "do it (without: print the plan and change nothing)")
     boolean apply;
 
-    @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file")
-    Path kubeconfig;
+    @Mixin
+    KubeOptions kube;
 
     @picocli.CommandLine.Mixin
     ControllerNamespace controllerNamespace;
@@ -43,7 +42,7 @@ final class ReleaseFinalizersCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var out = spec.commandLine().getOut();
-        try (var client = KubeClients.create(kubeconfig, true)) {
+        try (var client = kube.client(true)) {
             var release = new FinalizerRelease(client);
             if (provisioner == null) {
                 var found = release.provisioners();
@@ -88,7 +87,7 @@ final class ReleaseFinalizersCommand implements Callable<Integer> {
             out.println(released + " volume(s) released.");
             return 0;
         } catch (KubernetesClientException e) {
-            throw new UserError(ApiErrors.describeAny(e), 3);
+            throw UserError.api("Kubernetes API", e);
         }
     }
 }

@@ -2,11 +2,9 @@ package dev.nfsprov.cli;
 
 import dev.nfsprov.pathtemplate.InvalidPathException;
 import dev.nfsprov.pathtemplate.RelativePath;
-import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.restore.Adoption;
 import dev.nfsprov.share.ShareException;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,8 +39,8 @@ final class RestoreCommand {
         @Option(names = "--apply", description = "do it (without: print the plan and change nothing)")
         boolean apply;
 
-        @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file")
-        Path kubeconfig;
+        @Mixin
+        KubeOptions kube;
 
         abstract boolean restore();
 
@@ -58,7 +56,7 @@ final class RestoreCommand {
                 throw new UserError(e.getMessage());
             }
             var out = spec.commandLine().getOut();
-            try (var client = KubeClients.create(kubeconfig, true)) {
+            try (var client = kube.client(true)) {
                 var adoption = new Adoption(client, where.share(), where.location());
                 var plan = adoption.plan(
                         path, to.substring(0, slash), to.substring(slash + 1), storageClass, size, restore());
@@ -77,7 +75,7 @@ final class RestoreCommand {
             } catch (ShareException e) {
                 throw new UserError(e.getMessage());
             } catch (KubernetesClientException e) {
-                throw new UserError("Kubernetes API: " + ApiErrors.describe(e));
+                throw UserError.api("Kubernetes API", e);
             } finally {
                 out.flush();
             }

@@ -1,6 +1,5 @@
 package dev.nfsprov.cli;
 
-import dev.nfsprov.protocol.ApiErrors;
 import dev.nfsprov.provision.ShareLocation;
 import dev.nfsprov.share.Share;
 import dev.nfsprov.share.ShareException;
@@ -8,13 +7,13 @@ import dev.nfsprov.share.Throttle;
 import dev.nfsprov.usage.UsageTable;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -33,15 +32,8 @@ final class UsageCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(
-            names = {"-n", "--namespace"},
-            description = "only claims in this namespace")
-    String namespace;
-
-    @Option(
-            names = {"-A", "--all-namespaces"},
-            description = "claims in every namespace (the default)")
-    boolean all;
+    @Mixin
+    NamespaceOptions namespaces;
 
     @Option(names = "--sort", defaultValue = "use", description = "use (default), used, request, files or name")
     String sort;
@@ -49,8 +41,9 @@ final class UsageCommand implements Callable<Integer> {
     @Option(
             names = {"-o", "--output"},
             defaultValue = "text",
-            description = "text, json or yaml")
-    String output;
+            converter = Output.Converter.class,
+            description = Output.DESCRIPTION)
+    Output output;
 
     @Option(
             names = "--scan",
@@ -63,37 +56,31 @@ final class UsageCommand implements Callable<Integer> {
     @Option(names = "--nfs-path", description = "the exported path the volumes' nfs.path start with, for --scan")
     String nfsPath;
 
-    @Option(names = "--kubeconfig", defaultValue = "${env:KUBECONFIG}", description = "kubeconfig file")
-    Path kubeconfig;
+    @Mixin
+    KubeOptions kube;
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of("text", "json", "yaml").contains(output))
-            throw new UserError("-o must be text, json or yaml, not \"" + output + "\"");
         if (!UsageTable.SORTS.contains(sort))
             throw new UserError(
                     "--sort must be one of " + String.join(", ", UsageTable.SORTS) + ", not \"" + sort + "\"");
-        if (namespace != null && all) throw new UserError("-n and -A cannot be used together");
         if (scan && (mountPath == null || nfsPath == null))
             throw new UserError("--scan needs --mount-path (the share mounted here) and --nfs-path (its export path)");
         List<PersistentVolume> volumes;
-        try (var client = KubeClients.create(kubeconfig, true)) {
+        String namespace;
+        try (var client = kube.client(true)) {
+            namespace = namespaces.resolve(kube, client, true);
             volumes = client.persistentVolumes().list().getItems();
         } catch (KubernetesClientException e) {
-            throw new UserError("cannot list PersistentVolumes: " + ApiErrors.describe(e));
+            throw UserError.api("cannot list PersistentVolumes", e);
         }
         var rows = UsageTable.rows(volumes, namespace);
         if (scan) rows = measure(rows, volumes);
         rows = UsageTable.sorted(rows, sort);
         var out = spec.commandLine().getOut();
-        switch (output) {
-            case "json" -> out.println(Serialization.asJson(UsageTable.objects(rows)));
-            case "yaml" -> out.print(Serialization.asYaml(UsageTable.objects(rows)));
-            default -> {
-                if (rows.isEmpty()) out.println("No nfsprov volumes" + (namespace == null ? "" : " in " + namespace));
-                else out.print(table(rows, Instant.now()));
-            }
-        }
+        if (!output.text()) output.print(out, UsageTable.objects(rows));
+        else if (rows.isEmpty()) out.println("No nfsprov volumes" + (namespace == null ? "" : " in " + namespace));
+        else out.print(table(rows, Instant.now()));
         out.flush();
         return 0;
     }

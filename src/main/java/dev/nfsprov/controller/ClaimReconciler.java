@@ -55,6 +55,9 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
 
     private final Wiring w;
     private final Rejections rejections = new Rejections();
+    /** Classes (name@resourceVersion) whose notes were said, on the first claim provisioned from each. */
+    private final java.util.Set<String> classNotesSaid = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final Expansion expansion;
 
     ClaimReconciler(Wiring w) {
@@ -186,6 +189,11 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
                             Events.NORMAL,
                             "Provisioning",
                             "External provisioner is provisioning volume for claim \"" + key(claim) + "\"");
+            var notes = dev.nfsprov.provision.ClassParameters.notes(storageClass.getParameters());
+            if (!notes.isEmpty()
+                    && classNotesSaid.add(
+                            className + "@" + storageClass.getMetadata().getResourceVersion()))
+                w.events().post(claim, Events.WARNING, "StorageClassParameters", String.join("; ", notes));
             var facts = new ClaimFacts(
                     claim.getMetadata().getNamespace(),
                     claim.getMetadata().getName(),

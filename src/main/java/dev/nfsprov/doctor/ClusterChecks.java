@@ -59,6 +59,8 @@ public final class ClusterChecks {
     }
 
     private final String controllerNamespace;
+    /** The nfsprov class the fixes name (see nfsprovClassName), or null. */
+    private String recommended;
 
     /** The nfsprov controllers found by {@link #run}: Deployments, the shares they serve, their Leases. */
     public Controllers controllers() {
@@ -90,6 +92,7 @@ public final class ClusterChecks {
         controllers = Controllers.find(client, controllerNamespace, report);
         defaultClasses(classes, report);
         classParameters(classes, report);
+        volumeMountOptions(report);
         controllerHealth(report);
         pendingClaims(namespace, classes, report);
         return true;
@@ -128,18 +131,73 @@ public final class ClusterChecks {
                 .map(c -> c.getMetadata().getName())
                 .sorted()
                 .toList();
-        if (defaults.size() == 1) report.add(Check.ok("default StorageClass", defaults.getFirst()));
-        else if (defaults.isEmpty())
+        String ours = nfsprovClassName(classes);
+        if (defaults.size() == 1) {
+            var d = classes.stream()
+                    .filter(c -> c.getMetadata().getName().equals(defaults.getFirst()))
+                    .findFirst()
+                    .orElseThrow();
+            if (nfsprovClass(d)) report.add(Check.ok("default StorageClass", defaults.getFirst() + served(d)));
+            else
+                report.add(Check.warning(
+                        "default StorageClass",
+                        defaults.getFirst() + " is not nfsprov's (provisioner " + d.getProvisioner() + "): claims"
+                                + " without storageClassName, as Kubeflow's, get its volumes",
+                        ours == null
+                                ? "install nfsprov as the default class (docs/install.md)"
+                                : "kubectl annotate storageclass " + defaults.getFirst() + " " + Names.ANN_DEFAULT_CLASS
+                                        + "- && kubectl annotate storageclass " + ours + " "
+                                        + Names.ANN_DEFAULT_CLASS + "=true"));
+        } else if (defaults.isEmpty())
             report.add(Check.problem(
                     "default StorageClass",
                     "none: claims without storageClassName (as Kubeflow creates them) stay Pending",
-                    "kubectl annotate storageclass nfs " + Names.ANN_DEFAULT_CLASS + "=true (or "
-                            + "helm --set storageClass.defaultClass=true)"));
+                    ours == null
+                            ? "no nfsprov class either: install nfsprov as the default class (docs/install.md)"
+                            : "kubectl annotate storageclass " + ours + " " + Names.ANN_DEFAULT_CLASS + "=true"));
         else
             report.add(Check.problem(
                     "default StorageClass",
                     defaults.size() + " defaults " + defaults + ": which one a new claim gets is not what you chose",
-                    "keep one: kubectl annotate storageclass NAME " + Names.ANN_DEFAULT_CLASS + "-"));
+                    keepOneDefault(defaults, ours)));
+    }
+
+    /** Unmarks every default but nfsprov's (or, with none of them nfsprov's, but the first), by name. */
+    private static String keepOneDefault(List<String> defaults, String ours) {
+        String keep = defaults.contains(ours) ? ours : defaults.getFirst();
+        String command = defaults.stream()
+                .filter(d -> !d.equals(keep))
+                .map(d -> "kubectl annotate storageclass " + d + " " + Names.ANN_DEFAULT_CLASS + "-")
+                .collect(java.util.stream.Collectors.joining(" && "));
+        return command + " (keeps " + keep + (keep.equals(ours) ? ", nfsprov's" : "; name another to keep it") + ")";
+    }
+
+    /**
+     * The nfsprov class doctor recommends in its fixes: the default if it is nfsprov's, else the one a running
+     * controller serves, else the only one; null when there is none.
+     */
+    private String nfsprovClassName(List<StorageClass> classes) {
+        var ours = classes.stream()
+                .filter(this::nfsprovClass)
+                .sorted(Comparator.comparing(c -> c.getMetadata().getName()))
+                .toList();
+        return ours.stream()
+                .filter(Names::isDefault)
+                .findFirst()
+                .or(() -> ours.stream()
+                        .filter(c -> controllers.running(c.getProvisioner()).isPresent())
+                        .findFirst())
+                .or(() -> ours.stream().findFirst())
+                .map(c -> c.getMetadata().getName())
+                .orElse(null);
+    }
+
+    /** ", served by <controller>" or ", no nfsprov controller serves it yet". */
+    private String served(StorageClass c) {
+        return controllers
+                .running(c.getProvisioner())
+                .map(r -> ", served by " + r)
+                .orElse(", and no nfsprov controller serves it (no ready Deployment, no held Lease)");
     }
 
     /** Served by nfsprov: a Deployment says so, its Lease is held, or it has nfsprov's parameters. */
@@ -173,7 +231,7 @@ public final class ClusterChecks {
                 problems.add(e.getMessage());
             }
             try {
-                VolumeService.knownParameters(p);
+                dev.nfsprov.provision.ClassParameters.check(p);
             } catch (VolumeService.RejectedException e) {
                 problems.add(e.getMessage());
             }
@@ -196,6 +254,12 @@ public final class ClusterChecks {
                                 + "fixed parameters"));
                 continue;
             }
+            var notes = dev.nfsprov.provision.ClassParameters.notes(p);
+            if (!notes.isEmpty())
+                report.add(Check.warning(
+                        title,
+                        String.join("; ", notes),
+                        "nothing breaks; to be rid of the note, re-create the class without them"));
             List<String> mount = c.getMountOptions() == null ? List.of() : c.getMountOptions();
             if (mount.stream().noneMatch(o -> o.startsWith("nfsvers=") || o.startsWith("vers="))) {
                 report.add(Check.warning(
@@ -212,6 +276,42 @@ public final class ClusterChecks {
                         title, "provisioner " + c.getProvisioner() + ", parameters valid, mountOptions " + mount));
             }
         }
+    }
+
+    /**
+     * A class's mountOptions can change in place (helm upgrade does it); the volumes made before keep the options
+     * they were made with, and mount with them. Each class's volumes that differ are named (at most ten), with how
+     * to bring one in line.
+     */
+    private void volumeMountOptions(Report report) {
+        if (served.isEmpty()) return;
+        Map<String, List<String>> byClass = new HashMap<>();
+        served.forEach(c -> byClass.put(c.getMetadata().getName(), mountOptions(c.getMountOptions())));
+        Map<String, List<String>> differing = new java.util.TreeMap<>();
+        for (var v : client.persistentVolumes().list().getItems()) {
+            String cls = v.getSpec().getStorageClassName();
+            List<String> wanted = cls == null ? null : byClass.get(cls);
+            if (wanted == null || v.getSpec().getNfs() == null) continue;
+            if (!mountOptions(v.getSpec().getMountOptions()).equals(wanted))
+                differing
+                        .computeIfAbsent(cls, k -> new ArrayList<>())
+                        .add(v.getMetadata().getName());
+        }
+        differing.forEach((cls, volumes) -> {
+            var shown = volumes.stream().sorted().limit(10).toList();
+            report.add(Check.warning(
+                    "volumes of StorageClass " + cls,
+                    volumes.size() + " mount with other options than the class's " + byClass.get(cls) + " ("
+                            + String.join(", ", shown) + (volumes.size() > shown.size() ? ", ..." : "")
+                            + "): a volume keeps the options it was made with",
+                    "kubectl patch pv " + shown.getFirst() + " --type merge -p '{\"spec\":{\"mountOptions\":"
+                            + io.fabric8.kubernetes.client.utils.Serialization.asJson(byClass.get(cls))
+                            + "}}' (each such volume; it takes effect at the volume's next mount)"));
+        });
+    }
+
+    private static List<String> mountOptions(List<String> options) {
+        return options == null ? List.of() : options.stream().sorted().toList();
     }
 
     private void controllerHealth(Report report) {
@@ -255,6 +355,7 @@ public final class ClusterChecks {
                 .filter(Names::isDefault)
                 .map(c -> c.getMetadata().getName())
                 .findFirst();
+        recommended = nfsprovClassName(classes);
         int pending = 0;
         for (PersistentVolumeClaim claim : list.getItems()) {
             String phase =
@@ -275,7 +376,10 @@ public final class ClusterChecks {
         String ns = claim.getMetadata().getNamespace();
         String name = claim.getMetadata().getName();
         String title = "claim " + ns + "/" + name;
-        String rebind = "nfsprov rebind -n " + ns + " " + name + " --apply";
+        // every fix is a command that works as printed: the nfsprov class named, never a placeholder
+        String rebind = recommended == null
+                ? "install nfsprov as the default class (docs/install.md)"
+                : "nfsprov rebind -n " + ns + " " + name + " --apply --storage-class " + recommended;
         var spec = claim.getSpec();
         if (spec.getVolumeName() != null && !spec.getVolumeName().isEmpty()) {
             if (client.persistentVolumes().withName(spec.getVolumeName()).get() == null) {
@@ -300,8 +404,11 @@ public final class ClusterChecks {
                     .orElse(Check.problem(
                             title,
                             "Pending: no storageClassName and no default StorageClass",
-                            "make the nfsprov class the default (helm --set storageClass.defaultClass=true), or "
-                                    + rebind + " --storage-class nfs"));
+                            recommended == null
+                                    ? rebind
+                                    : rebind + " (or make " + recommended
+                                            + " the default: kubectl annotate storageclass " + recommended + " "
+                                            + Names.ANN_DEFAULT_CLASS + "=true)"));
         }
         if (cls.isEmpty()) {
             return Check.problem(
@@ -311,16 +418,13 @@ public final class ClusterChecks {
         }
         StorageClass sc = classes.get(cls);
         if (sc == null) {
-            return Check.problem(
-                    title,
-                    "Pending: StorageClass \"" + cls + "\" does not exist",
-                    rebind + " (to move it to the default class)");
+            return Check.problem(title, "Pending: StorageClass \"" + cls + "\" does not exist", rebind);
         }
         if (Names.NO_PROVISIONER.equals(sc.getProvisioner())) {
             return Check.problem(
                     title,
                     "Pending: class " + cls + " has no provisioner; it needs a pre-made PersistentVolume",
-                    rebind + " --storage-class NFS-CLASS");
+                    rebind);
         }
         // From here on, what the class's provisioner decides: the controller's own rules.
         switch (ClaimRules.judge(claim, sc, sc.getProvisioner())) {

@@ -1,6 +1,5 @@
 package dev.nfsprov.doctor;
 
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,8 +37,8 @@ public final class Report {
         out.flush();
     }
 
-    public void printJson(PrintWriter out) {
-        out.println(Serialization.asJson(Map.of("checks", checks, "exitCode", exitCode())));
-        out.flush();
+    /** What -o json and -o yaml print. */
+    public Map<String, Object> data() {
+        return Map.of("checks", checks, "exitCode", exitCode());
     }
 }

@@ -3,6 +3,7 @@ package dev.nfsprov.migrate;
 import dev.nfsprov.protocol.Names;
 import dev.nfsprov.provision.ShareLocation;
 import dev.nfsprov.provision.VolumeService;
+import dev.nfsprov.reclaim.OnDelete;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
@@ -34,7 +35,24 @@ public final class ProvisionerSwitch {
         }
     }
 
-    public record Plan(List<StorageClass> classes, List<PersistentVolume> volumes, List<String> steps) {}
+    /**
+     * volumesToRetain: volumes whose directories nfs-subdir never reclaimed, given onDelete retain when taken over.
+     * reuseClasses: classes re-created with existingDirectory: reuse.
+     */
+    public record Plan(
+            List<StorageClass> classes,
+            List<PersistentVolume> volumes,
+            List<String> steps,
+            java.util.Set<String> volumesToRetain,
+            java.util.Set<String> reuseClasses) {}
+
+    /**
+     * applyClassOnDelete: let the classes' onDelete reach volumes nfs-subdir never reclaimed (see below);
+     * reuseExistingDirectories: re-create the classes migrate proposes it for with existingDirectory: reuse.
+     */
+    public record Choices(boolean applyClassOnDelete, boolean reuseExistingDirectories) {
+        public static final Choices NONE = new Choices(false, false);
+    }
 
     private final KubernetesClient client;
     private final ShareLocation share;
@@ -52,6 +70,12 @@ public final class ProvisionerSwitch {
     /** oldNamespace: where the old provisioner ran (null: any namespace, where a look-alike Deployment also counts). */
     public Plan plan(String from, String to, List<String> onlyClasses, Path backupDir, String oldNamespace)
             throws Refused, IOException {
+        return plan(from, to, onlyClasses, backupDir, oldNamespace, Choices.NONE);
+    }
+
+    public Plan plan(
+            String from, String to, List<String> onlyClasses, Path backupDir, String oldNamespace, Choices choices)
+            throws Refused, IOException {
         if (from.equals(to)) throw new Refused("--from-provisioner and --to-provisioner are the same: nothing to do");
         Optional<String> running = runningDeployment(from, oldNamespace);
         if (running.isPresent())
@@ -68,7 +92,7 @@ public final class ProvisionerSwitch {
             if (!onlyClasses.isEmpty() && !onlyClasses.contains(c.getMetadata().getName())) continue;
             if (!from.equals(c.getProvisioner()) && !to.equals(c.getProvisioner())) continue;
             try {
-                VolumeService.knownParameters(c.getParameters());
+                dev.nfsprov.provision.ClassParameters.check(c.getParameters());
                 VolumeService.onDelete(c.getParameters());
             } catch (VolumeService.RejectedException e) {
                 throw new Refused("StorageClass " + c.getMetadata().getName() + ": " + e.getMessage());
@@ -79,7 +103,10 @@ public final class ProvisionerSwitch {
             else
                 steps.add("re-create StorageClass " + c.getMetadata().getName() + " with provisioner " + to
                         + " (parameters " + c.getParameters() + ", reclaimPolicy " + c.getReclaimPolicy()
-                        + (Names.isDefault(c) ? ", the default class" : "") + ")");
+                        + (Names.isDefault(c) ? ", the default class" : "") + ")"
+                        + dev.nfsprov.provision.ClassParameters.notes(c.getParameters()).stream()
+                                .map(n -> "; note: " + n)
+                                .reduce("", String::concat));
         }
         // A run stopped between deleting a class and re-creating it left the class in the backups only.
         for (StorageClass c : backedUp(backupDir)) {
@@ -94,6 +121,36 @@ public final class ProvisionerSwitch {
             if (classes.stream().noneMatch(c -> c.getMetadata().getName().equals(name)))
                 throw new Refused("StorageClass " + name + " does not exist or is not provisioned by " + from);
         var names = classes.stream().map(c -> c.getMetadata().getName()).toList();
+        var nested = new java.util.HashSet<String>(); // classes whose deleted volumes nfs-subdir v4.0.2 kept
+        var reuse = new java.util.TreeSet<String>();
+        for (StorageClass c : classes) {
+            if (to.equals(c.getProvisioner())) continue;
+            var p = c.getParameters() == null ? Map.<String, String>of() : c.getParameters();
+            var template = template(p);
+            OnDelete onDelete;
+            try {
+                onDelete = VolumeService.onDelete(p);
+            } catch (VolumeService.RejectedException e) {
+                throw new Refused("StorageClass " + c.getMetadata().getName() + ": " + e.getMessage());
+            }
+            if (template.levels() > 1 && onDelete == OnDelete.DELETE && !choices.applyClassOnDelete())
+                nested.add(c.getMetadata().getName());
+            boolean keeps = onDelete == OnDelete.RETAIN
+                    || nested.contains(c.getMetadata().getName());
+            if (!template.namesVolume() && keeps && !p.containsKey(VolumeService.PARAM_EXISTING_DIRECTORY)) {
+                if (choices.reuseExistingDirectories()) {
+                    reuse.add(c.getMetadata().getName());
+                    steps.add("StorageClass " + c.getMetadata().getName() + ": re-created with existingDirectory:"
+                            + " reuse");
+                } else
+                    steps.add("note: StorageClass " + c.getMetadata().getName() + "'s pathPattern names no"
+                            + " ${.PV.name} and its data stays after a claim goes: nfs-subdir took over the directory"
+                            + " a new claim's path named (users rely on it to find their data again), nfsprov refuses"
+                            + " it by default; --reuse-existing-directories re-creates the class with"
+                            + " existingDirectory: reuse");
+            }
+        }
+        var retain = new java.util.TreeSet<String>();
         List<PersistentVolume> volumes = new ArrayList<>();
         for (PersistentVolume v : client.persistentVolumes().list().getItems()) {
             var a = v.getMetadata().getAnnotations();
@@ -106,14 +163,23 @@ public final class ProvisionerSwitch {
                         + (nfs == null ? "no NFS source" : nfs.getServer() + ":" + nfs.getPath())
                         + ", not inside nfsprov's share " + share.server() + ":" + share.exportPath()
                         + ": nfsprov could never reclaim it; check --nfs-server and --nfs-path (as strings: a"
-                        + " name and an address differ)");
+                        + " name and an address differ; give the old name with --nfs-server-alias, and the controller"
+                        + " the same alias: chart nfs.serverAliases)");
             if (from.equals(by)) {
                 volumes.add(v);
+                boolean kept = nested.contains(v.getSpec().getStorageClassName())
+                        && (a == null || !a.containsKey(Names.ANN_ON_DELETE));
+                if (kept) retain.add(v.getMetadata().getName());
                 steps.add("PersistentVolume " + v.getMetadata().getName() + " (" + claim(v) + "): provisioned-by "
-                        + from + " → " + to);
+                        + from + " → " + to + (kept ? "; onDelete retain recorded" : ""));
             }
         }
-        return new Plan(classes, volumes, steps);
+        for (String c : new java.util.TreeSet<>(nested))
+            steps.add("note: StorageClass " + c + " has a nested pathPattern and deletes on delete, but nfs-subdir"
+                    + " v4.0.2 looked for <mount>/<last segment> and never found these directories (nfs-subdir #91,"
+                    + " #167, #272): it kept their data, and so does nfsprov for the volumes taken over (onDelete"
+                    + " retain recorded on each); --apply-class-on-delete lets nfsprov delete them as the class says");
+        return new Plan(classes, volumes, steps, retain, reuse);
     }
 
     /** Volumes first (a class re-created first would have nfsprov provision new claims beside unowned volumes). */
@@ -127,12 +193,15 @@ public final class ProvisionerSwitch {
             Files.move(tmp, backup, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         }
         for (PersistentVolume v : plan.volumes()) {
+            var annotations = new LinkedHashMap<String, String>();
+            annotations.put(Names.ANN_PROVISIONED_BY, to);
+            if (plan.volumesToRetain().contains(v.getMetadata().getName()))
+                annotations.put(Names.ANN_ON_DELETE, OnDelete.RETAIN.word());
             client.persistentVolumes()
                     .resource(v)
                     .patch(
                             PatchContext.of(PatchType.JSON_MERGE),
-                            Serialization.asJson(
-                                    Map.of("metadata", Map.of("annotations", Map.of(Names.ANN_PROVISIONED_BY, to)))));
+                            Serialization.asJson(Map.of("metadata", Map.of("annotations", annotations))));
         }
         for (StorageClass c : plan.classes()) {
             if (to.equals(c.getProvisioner())) continue;
@@ -147,8 +216,28 @@ public final class ProvisionerSwitch {
                             .withAnnotations(withoutHelm(c.getMetadata().getAnnotations()))
                             .endMetadata()
                             .withProvisioner(to)
+                            .withParameters(
+                                    plan.reuseClasses().contains(c.getMetadata().getName())
+                                            ? withReuse(c.getParameters())
+                                            : c.getParameters())
                             .build())
                     .create();
+        }
+    }
+
+    private static Map<String, String> withReuse(Map<String, String> parameters) {
+        var out = new LinkedHashMap<String, String>(parameters == null ? Map.of() : parameters);
+        out.put(VolumeService.PARAM_EXISTING_DIRECTORY, "reuse");
+        return out;
+    }
+
+    private static dev.nfsprov.pathtemplate.PathTemplate template(Map<String, String> p) throws Refused {
+        String pattern = p.get(VolumeService.PARAM_PATH_PATTERN);
+        if (pattern == null || pattern.isBlank()) return dev.nfsprov.pathtemplate.PathTemplate.DEFAULT;
+        try {
+            return dev.nfsprov.pathtemplate.PathTemplate.parse(pattern);
+        } catch (dev.nfsprov.pathtemplate.InvalidPathException e) {
+            throw new Refused("pathPattern " + pattern + ": " + e.getMessage());
         }
     }
 

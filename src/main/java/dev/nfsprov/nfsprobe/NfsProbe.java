@@ -201,10 +201,19 @@ public final class NfsProbe {
         return compoundReply(minorVersion, ops).u32();
     }
 
+    /** AUTH_TOOWEAK: what a server answers a request from a port above 1023 on an export with {@code secure}. */
+    static final long AUTH_TOOWEAK = 5;
+
+    /** Said after a refusal that a privileged source port would have avoided. */
+    static String insecure(Rpc.Reply reply) {
+        if (reply.outcome() != Rpc.Outcome.AUTH_ERROR || reply.low() != AUTH_TOOWEAK) return "";
+        return " (the export requires a privileged port (secure); run as root or export with insecure)";
+    }
+
     private Xdr.Reader compoundReply(int minorVersion, byte[] ops) throws RpcException {
         var reply = new RpcClient(host, port, timeout).call(NFS, 4, 1, true, compoundArgs(minorVersion, ops));
         if (reply.outcome() != Rpc.Outcome.SUCCESS)
-            throw new RpcException("COMPOUND was not accepted: " + reply.outcome());
+            throw new RpcException("COMPOUND was not accepted: " + reply.outcome() + insecure(reply));
         return reply.results();
     }
 
@@ -229,7 +238,7 @@ public final class NfsProbe {
             throw new RpcException("the portmapper gave MOUNT port " + mountPort + ", which is not a port");
         var reply = new RpcClient(host, (int) mountPort, timeout).call(MOUNT, 3, 5, false, new byte[0]);
         if (reply.outcome() != Rpc.Outcome.SUCCESS)
-            throw new RpcException("MOUNT EXPORT was not accepted: " + reply.outcome());
+            throw new RpcException("MOUNT EXPORT was not accepted: " + reply.outcome() + insecure(reply));
         return Optional.of(parseExports(reply.results()));
     }
 

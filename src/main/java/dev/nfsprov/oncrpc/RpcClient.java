@@ -36,6 +36,7 @@ public final class RpcClient {
         int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Socket s = new Socket()) {
+            if (ROOT) reservedPort(s);
             s.connect(new InetSocketAddress(host, port), millis);
             s.setSoTimeout(millis);
             s.getOutputStream().write(Rpc.recordMark(Rpc.call(xid, program, version, procedure, authSys, args)));
@@ -64,6 +65,34 @@ public final class RpcClient {
             throw new RpcException("unknown host " + host, e);
         } catch (IOException e) {
             throw new RpcException(host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether this process runs as root, and so may take a port below 1024 as the kernel's NFS client does. */
+    static final boolean ROOT = uid() == 0;
+
+    private static int uid() {
+        try {
+            return (Integer) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Binds a source port below 1024, as the kernel's NFS client does: a Linux knfsd export with its default option
+     * {@code secure} refuses a request from any other port. Tried at random in 600-1023 (the range the kernel's
+     * client uses), a few times; without one free the call goes from any port and the server may say so.
+     */
+    private static void reservedPort(Socket s) {
+        var random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; i < 16; i++) {
+            try {
+                s.bind(new InetSocketAddress(600 + random.nextInt(424)));
+                return;
+            } catch (IOException taken) {
+                // another one
+            }
         }
     }
 

@@ -135,6 +135,11 @@ public final class PathTemplate {
         };
     }
 
+    /** Whether the pattern names the volume (${.PV.name}): each claim, even re-created, then gets a new directory. */
+    public boolean namesVolume() {
+        return parts.stream().anyMatch(p -> p instanceof Field f && f.kind() == Kind.PV_NAME);
+    }
+
     /** Directory levels a rendered path has, when no value adds its own "/" (nestedValues). */
     public int levels() {
         int n = 1;

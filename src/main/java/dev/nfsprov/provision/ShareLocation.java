@@ -6,11 +6,18 @@ import java.util.Optional;
 
 /**
  * Where the share lives for NFS clients (server and exported path) and how a volume directory maps to a
- * PersistentVolume's nfs.path and back. Going back is how reclaim finds a directory from the PV alone.
+ * PersistentVolume's nfs.path and back. Going back is how reclaim finds a directory from the PV alone. aliases: other
+ * names of the same server that older PVs carry (a PV's spec.nfs cannot change: nfs-subdir's made with "nas", nfsprov
+ * configured with "10.0.0.5"); new PVs get {@code server}.
  */
-public record ShareLocation(String server, String exportPath) {
+public record ShareLocation(String server, String exportPath, java.util.List<String> aliases) {
+
+    public ShareLocation(String server, String exportPath) {
+        this(server, exportPath, java.util.List.of());
+    }
 
     public ShareLocation {
+        aliases = aliases == null ? java.util.List.of() : java.util.List.copyOf(aliases);
         if (server == null || server.isBlank()) throw new IllegalArgumentException("NFS server is empty");
         if (exportPath == null || !exportPath.startsWith("/")) {
             throw new IllegalArgumentException(
@@ -19,6 +26,13 @@ public record ShareLocation(String server, String exportPath) {
         exportPath = exportPath.length() > 1 && exportPath.endsWith("/")
                 ? exportPath.substring(0, exportPath.length() - 1)
                 : exportPath;
+    }
+
+    /** Whether a PV's server is this share's server, by its name or an alias. */
+    public boolean named(String pvServer) {
+        if (sameServer(server, pvServer)) return true;
+        for (String a : aliases) if (sameServer(a, pvServer)) return true;
+        return false;
     }
 
     public static boolean sameServer(String a, String b) {
@@ -55,7 +69,7 @@ public record ShareLocation(String server, String exportPath) {
      * {@link #directoryOf} cannot name it.
      */
     public boolean holds(String pvServer, String pvPath) {
-        if (!sameServer(server, pvServer) || pvPath == null) return false;
+        if (!named(pvServer) || pvPath == null) return false;
         String p = normal(pvPath);
         return p.equals(exportPath) || exportPath.equals("/") || p.startsWith(exportPath + "/");
     }
@@ -66,7 +80,7 @@ public record ShareLocation(String server, String exportPath) {
 
     /** The directory behind a PV's nfs server and path, or empty if that PV is not on this share. */
     public Optional<RelativePath> directoryOf(String pvServer, String pvPath) {
-        if (pvServer == null || !host(server).equals(host(pvServer)) || pvPath == null) return Optional.empty();
+        if (pvServer == null || !named(pvServer) || pvPath == null) return Optional.empty();
         String prefix = exportPath.equals("/") ? "/" : exportPath + "/";
         if (!pvPath.startsWith(prefix) || pvPath.length() == prefix.length()) return Optional.empty();
         try {

@@ -77,37 +77,11 @@ public final class VolumeService {
     /** Checks a class's parameters without touching the share. */
     public PathTemplate template(Map<String, String> classParameters) throws RejectedException {
         String pattern = classParameters == null ? null : classParameters.get(PARAM_PATH_PATTERN);
-        if (pattern == null) return PathTemplate.DEFAULT;
+        if (pattern == null || pattern.isBlank()) return PathTemplate.DEFAULT; // blank: unset, as nfs-subdir's master
         try {
             return templates.computeIfAbsent(pattern, PathTemplate::parse);
         } catch (InvalidPathException e) {
             throw new RejectedException("StorageClass parameter " + e.getMessage());
-        }
-    }
-
-    /** Every StorageClass parameter nfsprov reads; any other is a typo (or meant for another provisioner). */
-    public static final java.util.List<String> PARAMETERS = java.util.List.of(
-            PARAM_PATH_PATTERN,
-            OnDelete.PARAM_ON_DELETE,
-            OnDelete.PARAM_ARCHIVE_ON_DELETE,
-            PARAM_EXISTING_DIRECTORY,
-            PARAM_DIRECTORY_ANNOTATIONS,
-            PARAM_DIRECTORY_ID_RANGE,
-            PARAM_NESTED_VALUES,
-            PARAM_OWNERSHIP,
-            ShareCatalog.PARAM_SHARE,
-            Capacity.PARAM_POLICY,
-            Capacity.PARAM_OVERCOMMIT,
-            dev.nfsprov.reclaim.Retention.PARAM_RETENTION,
-            dev.nfsprov.reclaim.Retention.PARAM_MAX_BYTES);
-
-    public static void knownParameters(Map<String, String> classParameters) throws RejectedException {
-        if (classParameters == null) return;
-        for (String key : new java.util.TreeSet<>(classParameters.keySet())) {
-            if (!PARAMETERS.contains(key)) {
-                throw new RejectedException("StorageClass parameter \"" + key + "\" is not one nfsprov knows ("
-                        + String.join(", ", PARAMETERS) + ")");
-            }
         }
     }
 
@@ -228,7 +202,7 @@ public final class VolumeService {
             Map<String, String> classParameters,
             java.util.function.Function<RelativePath, String> volumeAt)
             throws RejectedException, ShareException {
-        knownParameters(classParameters);
+        ClassParameters.check(classParameters);
         annotationPolicy(classParameters);
         idRange(classParameters);
         nestedValues(classParameters);

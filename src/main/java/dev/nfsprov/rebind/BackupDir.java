@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * {@code kubectl apply -f} re-creates as it was. A directory with an IN-PROGRESS marker is an unfinished run: the
  * next run resumes it.
  */
-public final class BackupDir {
+public final class BackupDir implements Backups {
 
     static final String MARKER = "IN-PROGRESS";
     static final String PREFIX = "nfsprov-rebind-";
@@ -34,6 +34,18 @@ public final class BackupDir {
     private BackupDir(Path dir) {
         this.dir = dir;
     }
+
+    /** The run's name: the time in the directory's name (nfsprov-rebind-TIME), else the time now. */
+    public static String runOf(BackupDir d) {
+        String name = d.dir.getFileName() == null ? "" : d.dir.getFileName().toString();
+        String run = name.startsWith(PREFIX) ? name.substring(PREFIX.length()) : "";
+        // it names ConfigMaps and is a label value: lower-case letters, digits and dashes only
+        return run.matches("[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?")
+                ? run
+                : LocalDateTime.now().format(STAMP);
+    }
+
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
     public Path path() {
         return dir;
@@ -55,15 +67,22 @@ public final class BackupDir {
             unfinished = s.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.exists(p.resolve(MARKER)))
                     .max(Comparator.comparing(p -> p.getFileName().toString()));
         }
-        return new BackupDir(unfinished.orElse(
-                cwd.resolve(prefix + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")))));
+        return new BackupDir(
+                unfinished.orElse(cwd.resolve(prefix + LocalDateTime.now().format(STAMP))));
     }
 
+    @Override
+    public String where() {
+        return dir.toString();
+    }
+
+    @Override
     public boolean unfinished() {
         return Files.exists(dir.resolve(MARKER));
     }
 
     /** Writes the original durably; overwriting a backup of the same claim UID is harmless (same object). */
+    @Override
     public void save(PersistentVolumeClaim original) throws IOException {
         Files.createDirectories(dir);
         if (!Files.exists(dir.resolve(MARKER))) {
@@ -101,6 +120,7 @@ public final class BackupDir {
         }
     }
 
+    @Override
     public List<PersistentVolumeClaim> originals() throws IOException {
         List<PersistentVolumeClaim> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) return out;
@@ -117,6 +137,7 @@ public final class BackupDir {
         return out;
     }
 
+    @Override
     public void finish() throws IOException {
         Files.deleteIfExists(dir.resolve(MARKER));
     }

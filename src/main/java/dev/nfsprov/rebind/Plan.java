@@ -29,8 +29,18 @@ public final class Plan {
 
     public record Decision(ClaimView claim, Action action, String why) {}
 
-    /** named: the claim was named on the command line, which a claim that may be waiting on purpose needs. */
+    /** As below, for a target that is the cluster's default class. */
     public static Decision decide(ClaimView c, Set<String> existingClasses, String target, boolean named) {
+        return decide(c, existingClasses, target, true, named);
+    }
+
+    /**
+     * named: the claim was named on the command line, which a claim that may be waiting on purpose needs.
+     * targetIsDefault: the target is the cluster's default class, which the PV controller gives a claim without a
+     * class by itself; otherwise such a claim is re-created with the target (with no default, it would wait forever).
+     */
+    public static Decision decide(
+            ClaimView c, Set<String> existingClasses, String target, boolean targetIsDefault, boolean named) {
         if (c.deleting()) return new Decision(c, Action.SKIP, "being deleted");
         if (c.namespaceDeleting()) return new Decision(c, Action.SKIP, "its namespace is being deleted");
         if ("Bound".equals(c.phase())) return new Decision(c, Action.SKIP, "Bound");
@@ -41,10 +51,12 @@ public final class Plan {
             return new Decision(c, Action.SKIP, "phase " + c.phase());
         String cls = c.storageClassName();
         if (cls == null) {
-            return new Decision(
-                    c,
-                    Action.WAIT_FOR_DEFAULT,
-                    "no storageClassName: the PV controller assigns the default class itself (Kubernetes >= 1.28)");
+            if (targetIsDefault)
+                return new Decision(
+                        c,
+                        Action.WAIT_FOR_DEFAULT,
+                        "no storageClassName: the PV controller assigns the default class itself (Kubernetes >= 1.28)");
+            return new Decision(c, Action.RECREATE, "no storageClassName, and " + target + " is not the default class");
         }
         if (cls.isEmpty()) {
             if (!named) {

@@ -33,6 +33,7 @@ public final class Rebinder {
             String namespace,
             List<String> names,
             String targetClass,
+            boolean targetIsDefault,
             boolean apply,
             boolean restartPods,
             Long podGracePeriod,
@@ -43,15 +44,39 @@ public final class Rebinder {
             String namespace, String name, String storageClass, String why, String action, String result, boolean ok) {}
 
     private final KubernetesClient client;
-    private final BackupDir backups;
+    private final Backups backups;
     private final PrintWriter progress;
     /** Called after the plan and just before a claim is deleted; tests use it to change the claim in between. */
     Consumer<PersistentVolumeClaim> beforeDelete = c -> {};
 
-    public Rebinder(KubernetesClient client, BackupDir backups, PrintWriter progress) {
+    public Rebinder(KubernetesClient client, Backups backups, PrintWriter progress) {
         this.client = client;
         this.backups = backups;
         this.progress = progress;
+    }
+
+    /** Whether a class is the cluster's default (claims without a class get it from the PV controller). */
+    public boolean isDefault(String className) {
+        var c = client.storage().v1().storageClasses().withName(className).get();
+        return c != null && dev.nfsprov.protocol.Names.isDefault(c);
+    }
+
+    /**
+     * Refuses a target class no nfsprov controller serves (a Deployment or a held Lease for its provisioner), unless
+     * anyProvisioner: rebind moving Kubeflow's MySQL onto local-path, one node's disk, is what it must not do by
+     * default.
+     */
+    public void checkServed(String className, boolean anyProvisioner, String controllerNamespace) {
+        if (anyProvisioner) return;
+        var c = client.storage().v1().storageClasses().withName(className).get();
+        if (c == null) return; // said by targetClass
+        var controllers =
+                dev.nfsprov.doctor.Controllers.find(client, controllerNamespace, new dev.nfsprov.doctor.Report());
+        if (controllers.running(c.getProvisioner()).isEmpty())
+            throw new RebindException("StorageClass " + className + " is provisioned by " + c.getProvisioner()
+                    + ", which no nfsprov controller serves (no ready Deployment, no held Lease): rebind moves claims"
+                    + " to nfsprov's classes. Name one with --storage-class, or give --any-provisioner to move them to "
+                    + className + " anyway");
     }
 
     /** The class to move claims to: the one given, else the cluster's single default. */
@@ -82,7 +107,7 @@ public final class Rebinder {
         List<Row> rows = new ArrayList<>();
         Set<String> handled = new HashSet<>();
         if (backups.unfinished()) {
-            progress.println("resuming the unfinished run in " + backups.path());
+            progress.println("resuming the unfinished run in " + backups.where());
             for (PersistentVolumeClaim original : backups.originals()) {
                 if (!selected(original, o)) continue;
                 var current = get(original);
@@ -140,6 +165,7 @@ public final class Rebinder {
                     view(claim, deletingNamespaces),
                     classes,
                     o.targetClass(),
+                    o.targetIsDefault(),
                     o.names().contains(name(claim)));
             String cls = claim.getSpec().getStorageClassName();
             if (!o.apply() || d.action() == Action.SKIP) {
@@ -214,7 +240,7 @@ public final class Rebinder {
                 if (!o.restartPods()) {
                     return "held by pvc-protection: used by pod(s) " + names
                             + "; stop them, or rerun with --restart-pods (the original is backed up in "
-                            + backups.path() + ")";
+                            + backups.where() + ")";
                 }
                 progress.println(
                         "  deleting pod(s) " + names + " so the claim can go (their controllers re-create them)");
@@ -436,7 +462,13 @@ public final class Rebinder {
             }
             create(ClaimRewrite.rewrite(original, null, true));
             rows.add(new Row(
-                    ns(original), name(original), was, "restored from " + backups.path(), "restore", "restored", true));
+                    ns(original),
+                    name(original),
+                    was,
+                    "restored from " + backups.where(),
+                    "restore",
+                    "restored",
+                    true));
         }
         return rows;
     }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The client every command uses asks for compressed answers and reads both kinds, through the real HTTP client. */
-class KubeClientsTest {
+class KubeOptionsTest {
 
     private HttpServer server;
     private final List<String> acceptEncodings = new CopyOnWriteArrayList<>();
@@ -57,7 +57,9 @@ class KubeClientsTest {
     void asksForGzipAndReadsCompressedAndPlainAnswers(@TempDir Path dir) throws IOException {
         Path kubeconfig = TestKubeconfig.write(
                 dir, "http://127.0.0.1:" + server.getAddress().getPort());
-        try (var client = KubeClients.create(kubeconfig, true)) {
+        var options = new KubeOptions();
+        options.kubeconfig = kubeconfig;
+        try (var client = options.client(true)) {
             for (boolean gzip : new boolean[] {true, false}) {
                 compress = gzip;
                 var names = client.persistentVolumes().list().getItems().stream()

@@ -271,6 +271,34 @@ class ProvisioningIT {
         kube.awaitBound("typo");
     }
 
+    @Test
+    void keysNfsSubdirIgnoresAndABlankPathPatternProvisionWithOneWarning() {
+        // issue 32: hand-written classes carry pathPattern "" and junk from other provisioners; nfs-subdir
+        // provisions them, and every claim of such a class was refused here
+        String cls = ns + "-junk";
+        kube.storageClass(
+                cls,
+                provisionerName,
+                Map.of("pathPattern", "", "mountOptions", "nfsvers=4.1", "skuName", "Standard_LRS"),
+                "Delete",
+                "Immediate");
+        kube.create(kube.claimBuilder("junk-1", cls));
+        var bound = kube.awaitBound("junk-1");
+        assertThat(kube.volume(bound.getSpec().getVolumeName())
+                        .getSpec()
+                        .getNfs()
+                        .getPath())
+                .endsWith("/" + ns + "-junk-1-" + bound.getSpec().getVolumeName());
+        var warned = kube.awaitEvent("junk-1", "StorageClassParameters", "pathPattern is empty");
+        assertThat(warned.getType()).isEqualTo("Warning");
+        assertThat(warned.getMessage()).contains("mountOptions, skuName are not ones nfsprov reads, and are ignored");
+        kube.create(kube.claimBuilder("junk-2", cls));
+        kube.awaitBound("junk-2");
+        assertThat(kube.events("junk-2", "StorageClassParameters"))
+                .as("said once per class")
+                .isEmpty();
+    }
+
     static TreeSet<String> tree(Path root) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
             return s.map(p -> root.relativize(p).toString())

@@ -2,6 +2,7 @@ package dev.nfsprov.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nfsprov.testenv.Commands;
 import dev.nfsprov.testenv.RealCluster;
 import dev.nfsprov.testenv.RealCluster.TestNamespace;
 import dev.nfsprov.testenv.TestEnvironment;
@@ -11,6 +12,7 @@ import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -101,6 +103,89 @@ class ChartIT {
                 .contains("pathPattern: ${.PVC.namespace}/${.PVC.name}\n");
         var dryRun = Chart.kubectl(ns.env(), yaml, "apply", "--dry-run=server", "-n", ns.name(), "-f", "-");
         assertThat(dryRun.exitCode()).as(dryRun.stderr()).isZero();
+    }
+
+    /**
+     * Issue 32: NOTES.txt's test claim was a heredoc whose terminator was indented, so pasted into a shell it never
+     * ended. Each command NOTES prints for the test claim runs as printed, against the real cluster.
+     */
+    @Test
+    void theTestClaimNotesPrintWorksAsPrinted(TestNamespace ns) {
+        var install = Commands.run(
+                Map.of(
+                        "HOME", TestEnvironment.REPO.resolve("target").toString(),
+                        "KUBECONFIG", ns.env().kubeconfig.toString()),
+                List.of(
+                        TestEnvironment.tool("helm").toString(),
+                        "install",
+                        "notes",
+                        Chart.CHART.toString(),
+                        "--dry-run=server",
+                        "--namespace",
+                        ns.name(),
+                        "--set",
+                        "nfs.server=127.0.0.1",
+                        "--set",
+                        "storageClass.name=" + ns.name() + "-notes"));
+        assertThat(install.exitCode()).as(install.stderr()).isZero();
+        String notes = install.stdout().substring(install.stdout().indexOf("NOTES:"));
+        var lines = notes.lines()
+                .map(String::strip)
+                .filter(l -> l.startsWith("echo '") || l.startsWith("kubectl get pvc nfsprov-test-claim"))
+                .toList();
+        assertThat(lines).hasSize(2);
+        for (String line : lines) {
+            var r = Commands.run(
+                    Map.of("KUBECONFIG", ns.env().kubeconfig.toString(), "PATH", pathWithKubectl()),
+                    List.of(
+                            "bash",
+                            "-c",
+                            "set -o pipefail; cd /tmp; " + line.replace("kubectl ", "kubectl -n " + ns.name() + " ")));
+            assertThat(r.exitCode()).as(line + ": " + r.stderr()).isZero();
+        }
+        assertThat(notes).contains("networkPolicy.metricsFrom");
+        ns.env()
+                .client
+                .persistentVolumeClaims()
+                .inNamespace(ns.name())
+                .withName("nfsprov-test-claim")
+                .delete();
+    }
+
+    /**
+     * Issue 32: the schema refused archiveRetention, archiveMaxBytes, directoryAnnotations, directoryIdRange,
+     * nestedValues and share, so archive growth could not be capped without hand-writing a class. Every parameter
+     * nfsprov reads is a storageClass value of the same name.
+     */
+    @Test
+    void everyClassParameterNfsprovReadsIsAChartValue(TestNamespace ns) {
+        var samples = new java.util.LinkedHashMap<String, String>();
+        samples.put("pathPattern", "${.PVC.namespace}/${.PVC.name}");
+        samples.put("onDelete", "delete");
+        samples.put("archiveOnDelete", "false");
+        samples.put("existingDirectory", "reuse");
+        samples.put("directoryAnnotations", "owner");
+        samples.put("directoryIdRange", "1000-2000");
+        samples.put("nestedValues", "true");
+        samples.put("ownership", "consumer");
+        samples.put("share", "default");
+        samples.put("capacityPolicy", "free");
+        samples.put("overcommit", "1.5");
+        samples.put("archiveRetention", "30d");
+        samples.put("archiveMaxBytes", "10Gi");
+        assertThat(samples.keySet()).containsExactlyInAnyOrderElementsOf(dev.nfsprov.provision.ClassParameters.KNOWN);
+        var values = new java.util.ArrayList<String>(List.of("--set", "nfs.server=127.0.0.1"));
+        samples.forEach((k, v) -> values.addAll(List.of("--set-string", "storageClass." + k + "=" + v)));
+        var cls = objects(ns.env(), Chart.template("params", ns.name(), values)).stream()
+                .filter(StorageClass.class::isInstance)
+                .map(StorageClass.class::cast)
+                .findFirst()
+                .orElseThrow();
+        assertThat(cls.getParameters()).containsAllEntriesOf(samples);
+    }
+
+    private static String pathWithKubectl() {
+        return TestEnvironment.tool("kubectl").getParent() + ":" + System.getenv("PATH");
     }
 
     @Test

@@ -119,6 +119,17 @@ class NfsSubdirValuesIT {
                 .contains("image.tag v4.0.2 is an nfs-subdir-external-provisioner version");
         assertThat(failure("-f", VALUES.toString(), "--set", "podSecurityPolicy.enabled=true"))
                 .contains("PodSecurityPolicy was removed in Kubernetes 1.25");
+        // issue 32: both old charts' examples set limits of 100m and 128Mi; carried over, the controller idled at
+        // 94 MB of 128Mi and took 18 s to answer /healthz
+        assertThat(failure(
+                        "-f",
+                        VALUES.toString(),
+                        "--set",
+                        "resources.limits.cpu=100m",
+                        "--set",
+                        "resources.limits.memory=128Mi"))
+                .contains("resources.limits.memory 128Mi is below the 192Mi the controller needs")
+                .contains("nfs-subdir's example limits (128Mi) do not fit it");
         Files.delete(withImage);
     }
 

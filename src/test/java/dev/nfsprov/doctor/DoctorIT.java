@@ -297,6 +297,22 @@ class DoctorIT {
             String out = r.out();
             assertThat(out)
                     .contains("✗ claim " + n + "/no-class: Pending: no storageClassName and no default StorageClass");
+            // issue 32: the fix named a class "nfs" that need not exist, and rebind then waited for a default class
+            // whatever --storage-class said; it now names this cluster's nfsprov class, and works as printed
+            String fix = out.lines()
+                    .dropWhile(l -> !l.contains("claim " + n + "/no-class:"))
+                    .skip(1)
+                    .findFirst()
+                    .orElseThrow()
+                    .strip();
+            assertThat(fix).startsWith("fix: nfsprov rebind -n " + n + " no-class --apply --storage-class " + n + "-");
+            var command = new ArrayList<>(List.of(fix.substring("fix: nfsprov ".length(), fix.indexOf(" (or"))
+                    .replace(" --apply", "")
+                    .split(" ")));
+            command.addAll(List.of("--kubeconfig", env.kubeconfig.toString()));
+            var planned = dev.nfsprov.testenv.Cli.run(command);
+            assertThat(planned.exit()).as(planned.all()).isZero();
+            assertThat(planned.out()).contains("no-class").contains("re-create");
             assertThat(out)
                     .contains("✗ claim " + n
                             + "/empty-class: Pending: storageClassName \"\" turns dynamic provisioning off")
@@ -328,6 +344,174 @@ class DoctorIT {
                     .startsWith("{")
                     .contains("\"status\":\"PROBLEM\"")
                     .contains("\"exitCode\":2");
+        }
+    }
+
+    /** Runs every fix doctor printed that is a command (the text up to " (" or "; "), as printed; true if any. */
+    private boolean runEveryPrintedFix(String out) {
+        boolean any = false;
+        for (String line : out.lines()
+                .map(String::strip)
+                .filter(l -> l.startsWith("fix: "))
+                .toList()) {
+            String fix = line.substring("fix: ".length());
+            if (!fix.startsWith("kubectl ") && !fix.startsWith("nfsprov ")) continue;
+            for (String end : List.of(" (", "; ")) if (fix.contains(end)) fix = fix.substring(0, fix.indexOf(end));
+            for (String command : fix.split(" && ")) {
+                var words = List.of(command.strip().split(" +"));
+                any = true;
+                if (words.getFirst().equals("kubectl")) {
+                    var cmd = new ArrayList<>(
+                            List.of(TestEnvironment.tool("kubectl").toString()));
+                    cmd.addAll(words.subList(1, words.size()));
+                    var r = Commands.run(Map.of("KUBECONFIG", env.kubeconfig.toString()), cmd);
+                    assertThat(r.exitCode()).as("%s: %s", command, r.stderr()).isZero();
+                } else {
+                    var args = new ArrayList<>(words.subList(1, words.size()));
+                    args.addAll(List.of("--kubeconfig", env.kubeconfig.toString(), "--timeout", "60s"));
+                    var r = dev.nfsprov.testenv.Cli.run(args);
+                    assertThat(r.exit()).as("%s: %s", command, r.all()).isZero();
+                }
+            }
+        }
+        return any;
+    }
+
+    @Test
+    void everyFixDoctorPrintsWorksAsPrinted(TestNamespace ns) {
+        // issue 32: fixes named a class "nfs" that need not exist, or NAME and NFS-CLASS placeholders
+        // a namespace of its own: every fix printed for it is run, and the class's others leave claims behind
+        String n = ns.name() + "-fixes";
+        env.client
+                .namespaces()
+                .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(n)
+                        .endMetadata()
+                        .build())
+                .serverSideApply();
+        var kube = new Kube(env.client, n);
+        String provisioner = "nfsprov.dev/" + n;
+        kube.storageClass(n + "-nfs", provisioner, Map.of(), "Delete", "Immediate");
+        kube.storageClass(n + "-static", "kubernetes.io/no-provisioner", Map.of(), "Delete", "Immediate");
+        try (var p = ProvisionerProcess.start(env, provisioner, true, Map.of("POD_NAMESPACE", n))) {
+            kube.create(kube.claimBuilder("no-class", null));
+            kube.create(kube.claimBuilder("empty-class", ""));
+            kube.create(kube.claimBuilder("missing-class", "gone"));
+            kube.create(kube.claimBuilder("no-provisioner", n + "-static"));
+            var first = doctor("-n", n, "--only", "cluster");
+            assertThat(first.out()).contains("✗ default StorageClass: none").contains("✗ claim " + n + "/no-class");
+            assertThat(runEveryPrintedFix(first.out())).isTrue();
+            for (String claim : List.of("no-class", "empty-class", "missing-class", "no-provisioner"))
+                kube.awaitBound(claim, Duration.ofSeconds(90));
+            var after = doctor("-n", n, "--only", "cluster");
+            assertThat(after.out())
+                    .doesNotContain("✗ claim " + n + "/")
+                    .doesNotContain("✗ default StorageClass")
+                    .contains("✓ default StorageClass: " + n + "-nfs");
+
+            // two defaults: the fix names the one to unmark, keeping nfsprov's
+            kube.storageClass(n + "-other", "example.com/other", Map.of(), "Delete", "Immediate");
+            env.client
+                    .storage()
+                    .v1()
+                    .storageClasses()
+                    .withName(n + "-other")
+                    .edit(c -> new StorageClassBuilder(c)
+                            .editMetadata()
+                            .addToAnnotations(dev.nfsprov.protocol.Names.ANN_DEFAULT_CLASS, "true")
+                            .endMetadata()
+                            .build());
+            var two = doctor("-n", n, "--only", "cluster");
+            assertThat(two.out()).contains("✗ default StorageClass: 2 defaults");
+            assertThat(runEveryPrintedFix(two.out())).isTrue();
+            assertThat(doctor("-n", n, "--only", "cluster").out()).contains("✓ default StorageClass: " + n + "-nfs");
+        } finally {
+            for (String c : List.of(n + "-nfs", n + "-static", n + "-other"))
+                env.client.storage().v1().storageClasses().withName(c).delete();
+            env.client.namespaces().withName(n).delete();
+        }
+    }
+
+    @Test
+    void volumesThatKeptOldMountOptionsAreNamed(TestNamespace ns) {
+        // issue 32: a class's mountOptions can change in place; the volumes made before keep theirs
+        String cls = ns.name() + "-v4";
+        var kube = new dev.nfsprov.testenv.Kube(env.client, ns.name());
+        kube.storageClass(cls, "nfsprov.dev/" + ns.name(), Map.of("onDelete", "delete"), "Delete", "Immediate");
+        for (String opts : List.of("nfsvers=3", "nfsvers=4.1"))
+            env.client
+                    .persistentVolumes()
+                    .resource(new io.fabric8.kubernetes.api.model.PersistentVolumeBuilder()
+                            .withNewMetadata()
+                            .withName(ns.name() + "-" + opts.replace("=", "").replace(".", ""))
+                            .endMetadata()
+                            .withNewSpec()
+                            .addToCapacity("storage", new io.fabric8.kubernetes.api.model.Quantity("1Gi"))
+                            .withAccessModes("ReadWriteOnce")
+                            .withStorageClassName(cls)
+                            .withMountOptions(opts)
+                            .withNewNfs()
+                            .withServer("127.0.0.1")
+                            .withPath("/nfsprov/" + opts)
+                            .endNfs()
+                            .endSpec()
+                            .build())
+                    .create();
+        try {
+            var r = doctor("--only", "cluster", "-n", ns.name());
+            assertThat(r.out())
+                    .contains("! volumes of StorageClass " + cls + ": 1 mount with other options than the class's"
+                            + " [nfsvers=4.1] (" + ns.name() + "-nfsvers3)")
+                    .contains("kubectl patch pv " + ns.name() + "-nfsvers3 --type merge -p"
+                            + " '{\"spec\":{\"mountOptions\":[\"nfsvers=4.1\"]}}'")
+                    .doesNotContain(ns.name() + "-nfsvers41)");
+        } finally {
+            for (String pv : List.of(ns.name() + "-nfsvers3", ns.name() + "-nfsvers41"))
+                env.client.persistentVolumes().withName(pv).delete();
+            env.client.storage().v1().storageClasses().withName(cls).delete();
+        }
+    }
+
+    @Test
+    void aDefaultClassThatIsNotNfsprovsIsSaid(TestNamespace ns) {
+        // issue 32: with local-path as the default doctor printed ✓ and was all green with no nfsprov at all
+        String name = ns.name() + "-local-path";
+        env.client
+                .storage()
+                .v1()
+                .storageClasses()
+                .resource(new StorageClassBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .addToAnnotations("storageclass.kubernetes.io/is-default-class", "true")
+                        .endMetadata()
+                        .withProvisioner("rancher.io/local-path")
+                        .build())
+                .create();
+        new dev.nfsprov.testenv.Kube(env.client, ns.name())
+                .storageClass(
+                        ns.name() + "-ours",
+                        "nfsprov.dev/" + ns.name(),
+                        Map.of("onDelete", "archive"),
+                        "Delete",
+                        "Immediate");
+        try {
+            var r = doctor("--only", "cluster", "-n", ns.name());
+            assertThat(r.out())
+                    .contains(
+                            "! default StorageClass: " + name + " is not nfsprov's (provisioner"
+                                    + " rancher.io/local-path): claims without storageClassName, as Kubeflow's, get its volumes")
+                    .contains(
+                            "kubectl annotate storageclass " + name + " storageclass.kubernetes.io/is-default-class-");
+        } finally {
+            env.client.storage().v1().storageClasses().withName(name).delete();
+            env.client
+                    .storage()
+                    .v1()
+                    .storageClasses()
+                    .withName(ns.name() + "-ours")
+                    .delete();
         }
     }
 

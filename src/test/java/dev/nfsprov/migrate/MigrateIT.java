@@ -9,8 +9,6 @@ import dev.nfsprov.testenv.ProvisionerProcess;
 import dev.nfsprov.testenv.RealCluster;
 import dev.nfsprov.testenv.RealCluster.TestNamespace;
 import dev.nfsprov.testenv.TestEnvironment;
-import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,30 +69,7 @@ class MigrateIT {
         String pv = "pvc-" + claim.getMetadata().getUid();
         Path dir = Files.createDirectories(env.exportDir.resolve(ns + "-old-data-" + pv));
         Files.writeString(dir.resolve("kept"), "from nfs-subdir\n");
-        env.client
-                .persistentVolumes()
-                .resource(new PersistentVolumeBuilder()
-                        .withNewMetadata()
-                        .withName(pv)
-                        .addToAnnotations(Names.ANN_PROVISIONED_BY, old)
-                        .endMetadata()
-                        .withNewSpec()
-                        .addToCapacity("storage", new Quantity("1Gi"))
-                        .withAccessModes("ReadWriteOnce")
-                        .withPersistentVolumeReclaimPolicy("Delete")
-                        .withStorageClassName(className)
-                        .withNewNfs()
-                        .withServer("127.0.0.1")
-                        .withPath(env.nfsPath + "/" + ns + "-old-data-" + pv)
-                        .endNfs()
-                        .withNewClaimRef()
-                        .withNamespace(ns)
-                        .withName("old-data")
-                        .withUid(claim.getMetadata().getUid())
-                        .endClaimRef()
-                        .endSpec()
-                        .build())
-                .create();
+        kube.oldVolume(claim, old, "127.0.0.1", env.nfsPath + "/" + ns + "-old-data-" + pv, "1Gi");
         kube.awaitBound("old-data");
 
         String[] args = {
@@ -124,7 +99,24 @@ class MigrateIT {
         assertThat(wrongShare.exit()).isNotZero();
         assertThat(wrongShare.out())
                 .contains("PersistentVolume " + pv + " is at 127.0.0.1:")
-                .contains("not inside nfsprov's share nas.example:");
+                .contains("not inside nfsprov's share nas.example:")
+                .contains("--nfs-server-alias");
+        // issue 32: the old volumes name the server another way: given as an alias, they are the share's
+        var aliased = nfsprov(
+                env,
+                "migrate",
+                "--from-provisioner",
+                old,
+                "--to-provisioner",
+                nfsprov,
+                "--nfs-server",
+                "nas.example",
+                "--nfs-server-alias",
+                "127.0.0.1",
+                "--nfs-path",
+                env.nfsPath);
+        assertThat(aliased.exit()).as(aliased.out()).isZero();
+        assertThat(aliased.out()).contains("PersistentVolume " + pv + " (claim " + ns + "/old-data)");
 
         var plan = nfsprov(env, args);
         assertThat(plan.exit()).as(plan.out()).isZero();
@@ -201,5 +193,65 @@ class MigrateIT {
         var l = new ArrayList<>(List.of(a));
         l.add(more);
         return l.toArray(String[]::new);
+    }
+
+    /**
+     * Issue 32: nfs-subdir v4.0.2 looked for <mount>/<basename of the PV path> on delete, so for a nested pathPattern it
+     * never found the directory and kept it ("does not exist, deletion skipped"): users of such classes with
+     * archiveOnDelete "false" have been keeping data for years, which nfsprov would now delete. migrate records retain
+     * on those volumes unless told otherwise, and proposes existingDirectory: reuse where nfs-subdir reused
+     * directories (no ${.PV.name} in the pattern, data kept).
+     */
+    @Test
+    void nestedPatternVolumesNfsSubdirNeverDeletedAreKeptAndReuseIsProposed(TestNamespace namespace) {
+        var env = namespace.env();
+        String ns = namespace.name();
+        var kube = new Kube(env.client, ns);
+        String old = "cluster.local/" + ns + "-old";
+        String nfsprov = "nfsprov.dev/" + ns;
+        String className = ns + "-nested";
+        kube.storageClass(
+                className,
+                old,
+                Map.of("pathPattern", "${.PVC.namespace}/${.PVC.name}", "archiveOnDelete", "false"),
+                "Delete",
+                "Immediate");
+        var claim = kube.create(kube.claimBuilder("db", className));
+        String pv = "pvc-" + claim.getMetadata().getUid();
+        kube.oldVolume(claim, old, "127.0.0.1", env.nfsPath + "/" + ns + "/db", "1Gi");
+        String[] args = {
+            "migrate",
+            "--from-provisioner",
+            old,
+            "--to-provisioner",
+            nfsprov,
+            "--nfs-server",
+            "127.0.0.1",
+            "--nfs-path",
+            env.nfsPath,
+            "--backup-dir",
+            env.stateDir.resolve("migrate-nested-" + ns).toString()
+        };
+        var plan = nfsprov(env, args);
+        assertThat(plan.exit()).as(plan.out()).isZero();
+        assertThat(plan.out())
+                .contains("PersistentVolume " + pv + " (claim " + ns + "/db): provisioned-by " + old + " → " + nfsprov
+                        + "; onDelete retain recorded")
+                .contains("never found these directories (nfs-subdir #91, #167, #272)")
+                .contains("--reuse-existing-directories re-creates the class with existingDirectory: reuse");
+        var apply = nfsprov(env, append(append(args, "--reuse-existing-directories"), "--apply"));
+        assertThat(apply.exit()).as(apply.out()).isZero();
+        assertThat(kube.volume(pv).getMetadata().getAnnotations())
+                .containsEntry(Names.ANN_PROVISIONED_BY, nfsprov)
+                .containsEntry(Names.ANN_ON_DELETE, "retain");
+        assertThat(env.client
+                        .storage()
+                        .v1()
+                        .storageClasses()
+                        .withName(className)
+                        .get()
+                        .getParameters())
+                .containsEntry("existingDirectory", "reuse")
+                .containsEntry("archiveOnDelete", "false");
     }
 }

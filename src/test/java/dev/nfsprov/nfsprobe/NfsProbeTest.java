@@ -46,4 +46,14 @@ class NfsProbeTest {
             assertThat((System.nanoTime() - start) / 1e9).isLessThan(3.0);
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void aRefusalForAPortAbove1023SaysSo() {
+        var tooWeak = new dev.nfsprov.oncrpc.Rpc.Reply(
+                1, dev.nfsprov.oncrpc.Rpc.Outcome.AUTH_ERROR, NfsProbe.AUTH_TOOWEAK, 0, null);
+        org.assertj.core.api.Assertions.assertThat(NfsProbe.insecure(tooWeak))
+                .isEqualTo(" (the export requires a privileged port (secure); run as root or export with insecure)");
+        var other = new dev.nfsprov.oncrpc.Rpc.Reply(1, dev.nfsprov.oncrpc.Rpc.Outcome.AUTH_ERROR, 1, 0, null);
+        org.assertj.core.api.Assertions.assertThat(NfsProbe.insecure(other)).isEmpty();
+    }
 }

@@ -9,8 +9,6 @@ import dev.nfsprov.testenv.Kube;
 import dev.nfsprov.testenv.NodeEnvironment;
 import dev.nfsprov.testenv.TestEnvironment;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +48,8 @@ class MigrationOnNodeIT {
                     .serverSideApply();
         }
         var apps = new Kube(client, APPS);
-        // The old release, installed from a copy of its chart's whole values.yaml as many users keep one;
+        // The old release with its chart's defaults, as its README installs it (issue 32: a values file that set
+        // everything hid that helm get values without --all drops defaults such as allowVolumeExpansion: true);
         // pullPolicy Never only so the node never reaches for registry.k8s.io.
         Helm.run(
                 node,
@@ -60,8 +59,6 @@ class MigrationOnNodeIT {
                         OLD_CHART.toString(),
                         "-n",
                         OLD_NS,
-                        "-f",
-                        OLD_CHART.resolve("values.yaml").toString(),
                         "--set",
                         "nfs.server=" + node.nfsServer,
                         "--set",
@@ -75,7 +72,8 @@ class MigrationOnNodeIT {
 
         // 1. What the old release says
         Path oldValues = node.stateDir.resolve("old-values.yaml");
-        Files.writeString(oldValues, Helm.run(node, List.of("get", "values", OLD_RELEASE, "-n", OLD_NS, "-o", "yaml")));
+        Files.writeString(
+                oldValues, Helm.run(node, List.of("get", "values", OLD_RELEASE, "-n", OLD_NS, "--all", "-o", "yaml")));
         assertThat(Files.readString(oldValues)).contains("nfs-subdir-external-provisioner"); // its image.repository
         var provisioner = kubectl(node, "get", "storageclass", "nfs-client", "-o", "jsonpath={.provisioner}");
         assertThat(provisioner).isEqualTo(oldProvisioner);
@@ -114,6 +112,14 @@ class MigrationOnNodeIT {
 
         // 4. Check: old volumes stay Bound and are reclaimed by nfsprov; new claims are provisioned
         assertThat(apps.claim("old-kept").getStatus().getPhase()).isEqualTo("Bound");
+        // every behaviour of the old release, defaults included: its class let claims grow
+        assertThat(client.storage()
+                        .v1()
+                        .storageClasses()
+                        .withName("nfs-client")
+                        .get()
+                        .getAllowVolumeExpansion())
+                .isTrue();
         var created = apps.create(apps.claimBuilder("new", "nfs-client"));
         var bound = apps.awaitBound("new", Duration.ofSeconds(90));
         var pv = apps.volume(bound.getSpec().getVolumeName());
@@ -156,30 +162,8 @@ class MigrationOnNodeIT {
         Files.createDirectory(dir);
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         Files.writeString(dir.resolve("data"), "old data\n");
-        node.client
-                .persistentVolumes()
-                .resource(new PersistentVolumeBuilder()
-                        .withNewMetadata()
-                        .withName(volume)
-                        .addToAnnotations(Names.ANN_PROVISIONED_BY, "cluster.local/" + OLD_RELEASE)
-                        .endMetadata()
-                        .withNewSpec()
-                        .addToCapacity("storage", new Quantity("1Gi"))
-                        .withAccessModes("ReadWriteOnce")
-                        .withPersistentVolumeReclaimPolicy("Delete")
-                        .withStorageClassName("nfs-client")
-                        .withNewNfs()
-                        .withServer(node.nfsServer)
-                        .withPath(node.nfsPath + "/" + dir.getFileName())
-                        .endNfs()
-                        .withNewClaimRef()
-                        .withNamespace(APPS)
-                        .withName(claim)
-                        .withUid(c.getMetadata().getUid())
-                        .endClaimRef()
-                        .endSpec()
-                        .build())
-                .create();
+        apps.oldVolume(
+                c, "cluster.local/" + OLD_RELEASE, node.nfsServer, node.nfsPath + "/" + dir.getFileName(), "1Gi");
         apps.awaitBound(claim, Duration.ofSeconds(60));
         return volume;
     }

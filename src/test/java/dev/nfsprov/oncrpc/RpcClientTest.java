@@ -92,4 +92,30 @@ class RpcClientTest {
             assertThat((System.nanoTime() - start) / 1e9).isLessThan(2.0);
         }
     }
+
+    /**
+     * Issue 32: a Linux knfsd export with its default option secure refuses requests from ports above 1023, which the
+     * kernel's client never uses; as root (as the suite runs, and as doctor runs in the image) the probe now binds one
+     * below 1024.
+     */
+    @Test
+    void asRootTheCallComesFromAPrivilegedPort() throws Exception {
+        assertThat(RpcClient.ROOT)
+                .as("the suite runs as root (see docs/testing.md)")
+                .isTrue();
+        try (var ss = new ServerSocket(0)) {
+            var from = new java.util.concurrent.CompletableFuture<Integer>();
+            Thread.ofPlatform().daemon().start(() -> {
+                try (var s = ss.accept()) {
+                    from.complete(s.getPort());
+                } catch (Exception e) {
+                    from.completeExceptionally(e);
+                }
+            });
+            var client = new RpcClient("127.0.0.1", ss.getLocalPort(), Duration.ofMillis(300));
+            assertThatThrownBy(() -> client.call(100003, 4, 0, false, new byte[0]))
+                    .isInstanceOf(RpcException.class);
+            assertThat(from.get(5, java.util.concurrent.TimeUnit.SECONDS)).isBetween(600, 1023);
+        }
+    }
 }

@@ -101,6 +101,23 @@ class ShareCatalogTest {
     }
 
     @Test
+    void aVolumeNamingTheServerByAnAliasIsTheSharesToo() {
+        // issue 32: nfs-subdir's volumes say "nas", nfsprov is given "10.0.0.5": without the alias they stayed
+        // Terminating, their directories on no share nfsprov knew
+        var location = new ShareLocation("10.0.0.5", "/export", List.of("nas", "NAS.example."));
+        assertThat(location.directoryOf("nas", "/export/ns-db-pvc-1"))
+                .map(Object::toString)
+                .contains("ns-db-pvc-1");
+        assertThat(location.directoryOf("nas.example", "/export/ns-db-pvc-1")).isPresent();
+        assertThat(location.holds("nas", "/export")).isTrue();
+        assertThat(location.directoryOf("other", "/export/ns-db-pvc-1")).isEmpty();
+        assertThat(location.nfsPath(dev.nfsprov.pathtemplate.RelativePath.of("x")))
+                .isEqualTo("/export/x");
+        assertThat(new ShareLocation("10.0.0.5", "/export").directoryOf("nas", "/export/x"))
+                .isEmpty();
+    }
+
+    @Test
     void namesAndMountsAreUnique() {
         var a = new ShareMount("a", new ShareLocation("s1", "/x"), Path.of("/m"));
         assertThatThrownBy(() -> ShareCatalog.check(

@@ -26,13 +26,24 @@ class VolumeServiceTest {
     }
 
     @Test
-    void anUnknownClassParameterIsARejectionAndNothingIsMade() {
+    void aNearMissOfAClassParameterIsARejectionAndNothingIsMade() {
         assertThatThrownBy(() -> service().provision(claim("pvc-1"), Map.of("archiveOnDelet", "false")))
                 .isInstanceOf(VolumeService.RejectedException.class)
-                .hasMessage(
-                        "StorageClass parameter \"archiveOnDelet\" is not one nfsprov knows (pathPattern, onDelete, "
-                                + "archiveOnDelete, existingDirectory, directoryAnnotations, directoryIdRange, nestedValues, ownership, share, capacityPolicy, overcommit, archiveRetention, archiveMaxBytes)");
+                .hasMessageStartingWith(
+                        "StorageClass parameter \"archiveOnDelet\" is not one nfsprov knows: did you mean archiveOnDelete?");
         assertThat(root).isEmptyDirectory();
+    }
+
+    @Test
+    void keysNfsSubdirIgnoresAndABlankPathPatternProvisionAsThereWithNfsSubdirsLayout() throws Exception {
+        // issue 32: junk copied from other provisioners, mountOptions under parameters, and pathPattern "" stopped
+        // every claim of the class; nfs-subdir provisions them (its master treats a blank pattern as unset)
+        var volume = service()
+                .provision(
+                        claim("pvc-9"),
+                        Map.of("pathPattern", "", "mountOptions", "nfsvers=4.1", "csi.storage.k8s.io/fstype", "ext4"));
+        assertThat(volume.nfsPath()).isEqualTo("/export/ns-db-pvc-9");
+        assertThat(root.resolve("ns-db-pvc-9")).isDirectory();
     }
 
     @Test

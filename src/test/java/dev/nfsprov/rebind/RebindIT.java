@@ -70,6 +70,8 @@ class RebindIT {
         client.apps().deployments().inNamespace(NS).delete();
         client.pods().inNamespace(NS).withGracePeriod(0).delete();
         client.persistentVolumeClaims().inNamespace(NS).delete();
+        // a run a test left unfinished would be resumed by the next test's rebind in this namespace
+        client.configMaps().inNamespace(NS).withLabel(ClusterBackups.RUN).delete();
         Await.until(
                 "kubeflow namespace empty",
                 Duration.ofSeconds(60),
@@ -288,7 +290,7 @@ class RebindIT {
                     return x;
                 });
         var rows = rebinder.run(
-                new Rebinder.Options(NS, List.of("changing"), TARGET, true, false, null, Duration.ofSeconds(30)));
+                new Rebinder.Options(NS, List.of("changing"), TARGET, true, true, false, null, Duration.ofSeconds(30)));
         assertThat(rows).singleElement().satisfies(r -> {
             assertThat(r.ok()).isFalse();
             assertThat(r.result()).contains("changed since it was planned");
@@ -401,12 +403,119 @@ class RebindIT {
     }
 
     @Test
+    void withNoWritableDirectoryTheOriginalsLiveInTheClusterAndAKilledRunResumesFromThem() throws Exception {
+        // issue 32: from the image (uid 65532 in /) the backups could not be written (exit 70), and with
+        // kubectl run --rm they would have vanished with the Pod
+        kube.create(kube.claimBuilder("podrun", "")
+                .editMetadata()
+                .addToLabels("keep", "me")
+                .endMetadata());
+        String originalUid = uid("podrun");
+        Path notADirectory = Files.writeString(env.stateDir.resolve("a-file-" + System.nanoTime()), "x");
+        var cmd = new ArrayList<>(List.of(
+                TestEnvironment.REPO.resolve("bin/nfsprov").toString(),
+                "rebind",
+                "-n",
+                NS,
+                "podrun",
+                "--storage-class",
+                TARGET,
+                "--apply",
+                "--kubeconfig",
+                env.kubeconfig.toString(),
+                "--backup-dir",
+                notADirectory.resolve("first").toString()));
+        var crashed = Commands.run(Map.of("NFSPROV_FAULTS", "rebind-after-delete"), cmd);
+        assertThat(crashed.exitCode()).as(crashed.stdout() + crashed.stderr()).isEqualTo(137);
+        assertThat(crashed.stdout()).contains("no local copy of the originals");
+        Await.until("claim deleted by the crashed run", Duration.ofSeconds(30), () -> kube.claim("podrun") == null);
+        var saved = client.configMaps()
+                .inNamespace(NS)
+                .withLabel(ClusterBackups.RUN)
+                .list()
+                .getItems();
+        assertThat(saved).hasSize(1);
+        assertThat(saved.getFirst().getMetadata().getLabels()).containsEntry(ClusterBackups.STATE, "in-progress");
+        assertThat(io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                                saved.getFirst().getData().get("claim.yaml"), PersistentVolumeClaim.class)
+                        .getMetadata()
+                        .getUid())
+                .isEqualTo(originalUid);
+        String run = saved.getFirst().getMetadata().getLabels().get(ClusterBackups.RUN);
+
+        // run again from elsewhere (another Pod): nothing local, the cluster's copy finishes the job
+        cmd.set(cmd.size() - 1, notADirectory.resolve("second").toString());
+        var rerun = Commands.run(Map.of(), cmd);
+        assertThat(rerun.exitCode()).as(rerun.stdout() + rerun.stderr()).isZero();
+        assertThat(rerun.stdout())
+                .contains("resuming")
+                .contains("re-created from backup")
+                .contains("originals backed up in ConfigMaps labelled " + ClusterBackups.RUN + "=" + run);
+        assertThat(kube.awaitBound("podrun").getMetadata().getLabels()).containsEntry("keep", "me");
+        assertThat(client.configMaps()
+                        .inNamespace(NS)
+                        .withName(saved.getFirst().getMetadata().getName())
+                        .get()
+                        .getMetadata()
+                        .getLabels())
+                .containsEntry(ClusterBackups.STATE, "done");
+
+        var restore = rebind("--restore-run", run, "-n", NS, "--release-bound");
+        assertThat(restore.exit()).as(restore.out() + restore.err()).isZero();
+        assertThat(kube.claim("podrun").getSpec().getStorageClassName()).isEmpty();
+        assertThat(rebind("--restore-run", "no-such-run").err())
+                .contains("no ConfigMaps labelled " + ClusterBackups.RUN + "=no-such-run");
+    }
+
+    @Test
+    void aClaimWithoutAClassGoesToTheClassGivenWhenItIsNotTheDefault() throws Exception {
+        // issue 32: rebind planned such a claim as "wait for a default class" whatever --storage-class said, waited
+        // 5 minutes and failed, while doctor printed that very command as the fix
+        kube.create(kube.claimBuilder("classless", null));
+        var plan = rebind("-n", NS, "classless", "--storage-class", TARGET);
+        assertThat(plan.exit()).as(plan.err()).isZero();
+        assertThat(plan.out()).contains("no storageClassName, and " + TARGET + " is not the default class");
+        var apply = rebind(
+                "-n",
+                NS,
+                "classless",
+                "--storage-class",
+                TARGET,
+                "--apply",
+                "--backup-dir",
+                backupDir("classless").toString());
+        assertThat(apply.exit()).as(apply.out() + apply.err()).isZero();
+        assertThat(kube.awaitBound("classless").getSpec().getStorageClassName()).isEqualTo(TARGET);
+    }
+
+    @Test
+    void aTargetClassNoNfsprovControllerServesIsRefusedUnlessSaidSo() {
+        // issue 32: with local-path as the default, rebind planned to move Kubeflow's MySQL onto one node's disk
+        String local = NS + "-local-path";
+        kube.storageClass(local, "rancher.io/local-path", Map.of(), "Delete", "WaitForFirstConsumer");
+        try {
+            kube.create(kube.claimBuilder("db-on-node", "gone-class"));
+            var refused = rebind("-n", NS, "db-on-node", "--storage-class", local);
+            assertThat(refused.exit()).isEqualTo(2);
+            assertThat(refused.err())
+                    .contains("StorageClass " + local + " is provisioned by rancher.io/local-path, which no nfsprov"
+                            + " controller serves")
+                    .contains("--any-provisioner");
+            var told = rebind("-n", NS, "db-on-node", "--storage-class", local, "--any-provisioner");
+            assertThat(told.exit()).as(told.err()).isZero();
+            assertThat(told.out()).contains("db-on-node").contains("re-create");
+        } finally {
+            env.client.storage().v1().storageClasses().withName(local).delete();
+        }
+    }
+
+    @Test
     void badFlagsAreOneLine() {
         var r = rebind("-n", NS, "--storage-class", "nope");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err().strip())
                 .isEqualTo("nfsprov: StorageClass \"nope\" does not exist (kubectl get storageclass)");
-        assertThat(rebind("-n", NS, "-o", "yaml").err()).contains("-o must be table or json");
-        assertThat(rebind().err()).contains("-n NAMESPACE or -A");
+        assertThat(rebind("-n", NS, "-o", "xml").err()).contains("-o must be text, json or yaml, not \"xml\"");
+        assertThat(rebind("-n", NS, "-A").err()).contains("-n and -A cannot be used together");
     }
 }

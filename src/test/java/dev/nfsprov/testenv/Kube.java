@@ -61,6 +61,37 @@ public class Kube {
         return client.persistentVolumeClaims().resource(builder.build()).create();
     }
 
+    /**
+     * A PersistentVolume as nfs-subdir (or its predecessor) made one for a claim: named pvc-UID, pre-bound to the
+     * claim, of its class, provisioned-by the given name, on the given server and path.
+     */
+    public io.fabric8.kubernetes.api.model.PersistentVolume oldVolume(
+            PersistentVolumeClaim claim, String provisioner, String server, String path, String size) {
+        return client.persistentVolumes()
+                .resource(new io.fabric8.kubernetes.api.model.PersistentVolumeBuilder()
+                        .withNewMetadata()
+                        .withName("pvc-" + claim.getMetadata().getUid())
+                        .addToAnnotations(dev.nfsprov.protocol.Names.ANN_PROVISIONED_BY, provisioner)
+                        .endMetadata()
+                        .withNewSpec()
+                        .addToCapacity("storage", new io.fabric8.kubernetes.api.model.Quantity(size))
+                        .withAccessModes("ReadWriteOnce")
+                        .withPersistentVolumeReclaimPolicy("Delete")
+                        .withStorageClassName(claim.getSpec().getStorageClassName())
+                        .withNewNfs()
+                        .withServer(server)
+                        .withPath(path)
+                        .endNfs()
+                        .withNewClaimRef()
+                        .withNamespace(claim.getMetadata().getNamespace())
+                        .withName(claim.getMetadata().getName())
+                        .withUid(claim.getMetadata().getUid())
+                        .endClaimRef()
+                        .endSpec()
+                        .build())
+                .create();
+    }
+
     public PersistentVolumeClaim claim(String name) {
         return client.persistentVolumeClaims()
                 .inNamespace(namespace)
