@@ -83,8 +83,22 @@ final class MigrateCommand implements Callable<Integer> {
                     + " only (default: every namespace, where anyone's look-alike Deployment also counts)")
     String oldNamespace;
 
+    @Option(
+            names = "--mount-path",
+            paramLabel = "DIR",
+            description = "the share mounted on this machine: the plan then counts the directories nfs-subdir left"
+                    + " behind under nested pathPatterns")
+    java.nio.file.Path mountPath;
+
     @Mixin
     KubeOptions kube;
+
+    private dev.nfsprov.share.Share mounted() {
+        if (mountPath == null) return null;
+        if (!java.nio.file.Files.isDirectory(mountPath))
+            throw new UserError("--mount-path " + mountPath + " is not a directory");
+        return new dev.nfsprov.share.Share(mountPath);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -97,7 +111,8 @@ final class MigrateCommand implements Callable<Integer> {
                             nfsPath.strip(),
                             aliases == null
                                     ? List.of()
-                                    : aliases.stream().map(String::strip).toList()));
+                                    : aliases.stream().map(String::strip).toList()),
+                    mounted());
             var plan = sw.plan(
                     from,
                     to,

@@ -56,10 +56,17 @@ public final class ProvisionerSwitch {
 
     private final KubernetesClient client;
     private final ShareLocation share;
+    private final dev.nfsprov.share.Share mounted;
 
     public ProvisionerSwitch(KubernetesClient client, ShareLocation share) {
+        this(client, share, null);
+    }
+
+    /** mounted: the share through a local mount, to count what nfs-subdir left behind (null: not counted). */
+    public ProvisionerSwitch(KubernetesClient client, ShareLocation share, dev.nfsprov.share.Share mounted) {
         this.client = client;
         this.share = share;
+        this.mounted = mounted;
     }
 
     /** The classes (all of from's, or the named ones) and the volumes they made, checked against nfsprov's share. */
@@ -123,6 +130,7 @@ public final class ProvisionerSwitch {
         var names = classes.stream().map(c -> c.getMetadata().getName()).toList();
         var nested = new java.util.HashSet<String>(); // classes whose deleted volumes nfs-subdir v4.0.2 kept
         var reuse = new java.util.TreeSet<String>();
+        var nestedByDepth = new java.util.TreeMap<Integer, java.util.TreeSet<String>>(); // any onDelete
         for (StorageClass c : classes) {
             if (to.equals(c.getProvisioner())) continue;
             var p = c.getParameters() == null ? Map.<String, String>of() : c.getParameters();
@@ -133,6 +141,10 @@ public final class ProvisionerSwitch {
             } catch (VolumeService.RejectedException e) {
                 throw new Refused("StorageClass " + c.getMetadata().getName() + ": " + e.getMessage());
             }
+            if (template.levels() > 1)
+                nestedByDepth
+                        .computeIfAbsent(template.levels(), d -> new java.util.TreeSet<>())
+                        .add(c.getMetadata().getName());
             if (template.levels() > 1 && onDelete == OnDelete.DELETE && !choices.applyClassOnDelete())
                 nested.add(c.getMetadata().getName());
             boolean keeps = onDelete == OnDelete.RETAIN
@@ -152,7 +164,8 @@ public final class ProvisionerSwitch {
         }
         var retain = new java.util.TreeSet<String>();
         List<PersistentVolume> volumes = new ArrayList<>();
-        for (PersistentVolume v : client.persistentVolumes().list().getItems()) {
+        var all = client.persistentVolumes().list().getItems();
+        for (PersistentVolume v : all) {
             var a = v.getMetadata().getAnnotations();
             String by = a == null ? null : a.get(Names.ANN_PROVISIONED_BY);
             if (!from.equals(by) && !to.equals(by)) continue;
@@ -179,7 +192,42 @@ public final class ProvisionerSwitch {
                     + " v4.0.2 looked for <mount>/<last segment> and never found these directories (nfs-subdir #91,"
                     + " #167, #272): it kept their data, and so does nfsprov for the volumes taken over (onDelete"
                     + " retain recorded on each); --apply-class-on-delete lets nfsprov delete them as the class says");
+        steps.addAll(leftovers(nestedByDepth, all));
         return new Plan(classes, volumes, steps, retain, reuse);
+    }
+
+    /** Budget of directory entries read to count leftovers: a lower bound past it, in bounded time and memory. */
+    static final long LEFTOVER_BUDGET = 1_000_000;
+
+    private List<String> leftovers(Map<Integer, java.util.TreeSet<String>> nestedByDepth, List<PersistentVolume> all)
+            throws Refused {
+        if (nestedByDepth.isEmpty()) return List.of();
+        if (mounted == null)
+            return List.of("note: give --mount-path (the share mounted here) to count the directories nfs-subdir"
+                    + " v4.0.2 left behind under the nested pathPattern of "
+                    + nestedByDepth.values().stream()
+                            .flatMap(java.util.Collection::stream)
+                            .toList());
+        var onShare = new java.util.HashSet<dev.nfsprov.pathtemplate.RelativePath>();
+        for (PersistentVolume v : all) {
+            var nfs = v.getSpec().getNfs();
+            if (nfs != null) share.directoryOf(nfs.getServer(), nfs.getPath()).ifPresent(onShare::add);
+        }
+        var out = new ArrayList<String>();
+        for (var e : nestedByDepth.entrySet()) {
+            Leftovers.Count n;
+            try {
+                n = Leftovers.count(mounted, e.getKey(), onShare, LEFTOVER_BUDGET);
+            } catch (dev.nfsprov.share.ShareException x) {
+                throw new Refused("cannot count leftovers on the share: " + x.getMessage());
+            }
+            out.add("note: " + (n.partial() ? "at least " : "") + n.directories() + " director"
+                    + (n.directories() == 1 ? "y" : "ies") + " " + e.getKey() + " levels down the share (the depth of "
+                    + "StorageClass " + String.join(", ", e.getValue()) + "'s pathPattern) are no volume's: nfs-subdir"
+                    + " v4.0.2 kept them when their claims were deleted. nfsprov leaves them as they are: `nfsprov"
+                    + " adopt DIR --to NAMESPACE/CLAIM` makes one a claim's volume again; remove the others by hand");
+        }
+        return out;
     }
 
     /** Volumes first (a class re-created first would have nfsprov provision new claims beside unowned volumes). */

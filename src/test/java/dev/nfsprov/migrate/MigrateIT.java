@@ -238,7 +238,18 @@ class MigrateIT {
                 .contains("PersistentVolume " + pv + " (claim " + ns + "/db): provisioned-by " + old + " → " + nfsprov
                         + "; onDelete retain recorded")
                 .contains("never found these directories (nfs-subdir #91, #167, #272)")
-                .contains("--reuse-existing-directories re-creates the class with existingDirectory: reuse");
+                .contains("--reuse-existing-directories re-creates the class with existingDirectory: reuse")
+                .contains("give --mount-path (the share mounted here) to count the directories nfs-subdir v4.0.2 left");
+        // with the share mounted, the directories nfs-subdir left behind (claims gone, data kept) are counted: one
+        // more left here must show as one more (the share is shared with other tests)
+        String[] mounted = append(append(args, "--mount-path"), env.exportDir.toString());
+        long before = leftovers(nfsprov(env, mounted).out());
+        try {
+            java.nio.file.Files.createDirectories(env.exportDir.resolve(ns).resolve("deleted-years-ago"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertThat(leftovers(nfsprov(env, mounted).out())).isEqualTo(before + 1);
         var apply = nfsprov(env, append(append(args, "--reuse-existing-directories"), "--apply"));
         assertThat(apply.exit()).as(apply.out()).isZero();
         assertThat(kube.volume(pv).getMetadata().getAnnotations())
@@ -253,5 +264,13 @@ class MigrateIT {
                         .getParameters())
                 .containsEntry("existingDirectory", "reuse")
                 .containsEntry("archiveOnDelete", "false");
+    }
+
+    /** The number in migrate's "N directories 2 levels down the share ... are no volume's" note. */
+    private static long leftovers(String out) {
+        var m = java.util.regex.Pattern.compile("note: (\\d+) director(?:y|ies) 2 levels down the share")
+                .matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        return Long.parseLong(m.group(1));
     }
 }
