@@ -49,21 +49,32 @@ public interface Backups {
 
             @Override
             public void save(PersistentVolumeClaim original) throws IOException {
+                boolean inCluster = false;
                 if (!clusterFailed) {
                     try {
                         cluster.save(original);
+                        inCluster = true;
                     } catch (KubernetesClientException e) {
-                        if (e.getCode() != 403) throw e;
-                        clusterFailed = true; // not allowed to create ConfigMaps there: the directory must do
-                        progress.println("  no copy of the originals in the cluster (creating ConfigMaps is"
-                                + " forbidden); they are kept in " + dir.path() + " only");
+                        if (e.getCode() == 403) {
+                            clusterFailed = true; // not allowed to create ConfigMaps: the directory must do
+                            progress.println("  no copy of the originals in the cluster (creating ConfigMaps is"
+                                    + " forbidden); they are kept in " + dir.path() + " only");
+                        } else if (e.getCode() == 413 || e.getCode() == 422) {
+                            // a claim's labels can make it larger than a ConfigMap may be: this one, locally only
+                            progress.println("  " + original.getMetadata().getNamespace() + "/"
+                                    + original.getMetadata().getName() + ": too large for a ConfigMap; its original"
+                                    + " is kept in " + dir.path() + " only");
+                        } else throw e;
                     }
                 }
-                if (dirFailed) return;
+                if (dirFailed) {
+                    if (!inCluster) throw new IOException("no copy of the original could be kept anywhere");
+                    return;
+                }
                 try {
                     dir.save(original);
                 } catch (IOException e) {
-                    if (clusterFailed) throw e;
+                    if (!inCluster) throw e;
                     dirFailed = true;
                     progress.println("  no local copy of the originals (" + dir.path() + ": " + e.getMessage()
                             + "); they are kept in " + cluster.where());

@@ -72,8 +72,8 @@ public final class ClusterBackups implements Backups {
                 .addToLabels(STATE, IN_PROGRESS)
                 .addToAnnotations("nfsprov.dev/claim", m.getName())
                 .endMetadata()
+                // the original only (restore derives what it applies): a ConfigMap holds at most 1 MiB
                 .addToData("claim.yaml", Serialization.asYaml(original))
-                .addToData("apply.yaml", Serialization.asYaml(ClaimRewrite.rewrite(original, null, true)))
                 .build();
         try {
             client.configMaps().resource(map).create();

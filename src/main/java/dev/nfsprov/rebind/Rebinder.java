@@ -191,7 +191,20 @@ public final class Rebinder {
 
     private Row recreate(PersistentVolumeClaim claim, Decision d, Options o) throws IOException {
         String cls = claim.getSpec().getStorageClassName();
-        backups.save(claim);
+        try {
+            backups.save(claim);
+        } catch (IOException | KubernetesClientException e) {
+            // never deleted without a backup; one claim that cannot be kept does not stop the others
+            return new Row(
+                    ns(claim),
+                    name(claim),
+                    cls,
+                    d.why(),
+                    word(d.action()),
+                    "refused: its original could not be backed up (" + dev.nfsprov.protocol.ApiErrors.describeAny(e)
+                            + "); left as it is",
+                    false);
+        }
         beforeDelete.accept(claim);
         try {
             client.persistentVolumeClaims()

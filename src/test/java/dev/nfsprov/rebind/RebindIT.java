@@ -468,6 +468,55 @@ class RebindIT {
     }
 
     @Test
+    void aClaimTooLargeForAConfigMapIsKeptLocallyOrLeftAloneNeverStoppingTheOthers() throws Exception {
+        // a tenant's claim with 1.2 MB of labels cannot be a ConfigMap (at most 1 MiB): with a directory it is
+        // kept there; with none it is refused and left as it is, and the other claims of the run go on
+        var labels = new java.util.HashMap<String, String>();
+        for (int i = 0; i < 18_000; i++) labels.put("k" + i, "v".repeat(50));
+        kube.create(
+                kube.claimBuilder("huge", "").editMetadata().addToLabels(labels).endMetadata());
+        kube.create(kube.claimBuilder("small", ""));
+        String hugeUid = uid("huge");
+        Path notADirectory = Files.writeString(env.stateDir.resolve("a-file-" + System.nanoTime()), "x");
+        var refused = rebind(
+                "-n",
+                NS,
+                "huge",
+                "small",
+                "--storage-class",
+                TARGET,
+                "--apply",
+                "--backup-dir",
+                notADirectory.resolve("backups").toString());
+        assertThat(refused.exit()).as(refused.out() + refused.err()).isEqualTo(1);
+        assertThat(refused.out())
+                .contains("refused: its original could not be backed up")
+                .contains(NS + "/huge: too large for a ConfigMap");
+        assertThat(uid("huge")).isEqualTo(hugeUid);
+        assertThat(kube.awaitBound("small").getSpec().getStorageClassName()).isEqualTo(TARGET);
+
+        Path backups = backupDir("huge");
+        var kept = rebind(
+                "-n",
+                NS,
+                "huge",
+                "--storage-class",
+                TARGET,
+                "--apply",
+                "--backup-dir",
+                backups.toString(),
+                "--timeout",
+                "5s");
+        assertThat(kept.out()).contains("re-created with " + TARGET);
+        assertThat(backups.resolve(NS + "__huge.yaml")).exists();
+        // re-created as it was (the controller then refuses a claim this large with an Event: LargeClaimsIT)
+        var again = kube.claim("huge");
+        assertThat(again.getMetadata().getUid()).isNotEqualTo(hugeUid);
+        assertThat(again.getSpec().getStorageClassName()).isEqualTo(TARGET);
+        assertThat(again.getMetadata().getLabels()).hasSize(18_000);
+    }
+
+    @Test
     void aClaimWithoutAClassGoesToTheClassGivenWhenItIsNotTheDefault() throws Exception {
         // issue 32: rebind planned such a claim as "wait for a default class" whatever --storage-class said, waited
         // 5 minutes and failed, while doctor printed that very command as the fix
