@@ -15,7 +15,7 @@ service_cidr=100.65.0.0/16
 node_registry=/run/nfsprov
 # The kubelet's root where every kubelet keeps it, and where Kubernetes' storage suite looks for Pods' volumes.
 kubelet_root=/var/lib/kubelet
-node_components=(containerd kubelet kube-proxy kube-scheduler)
+node_components=(registry containerd kubelet kube-proxy kube-scheduler)
 
 node_need() { # node_need <command> <Debian package>
   command -v "$1" >/dev/null || { echo "dev-cluster: $1 is missing; install it with: apt-get install -y $2" >&2; exit 1; }
@@ -103,9 +103,60 @@ node_load_image() {
   echo "$ref"
 }
 
+# The OCI registry the node pulls nfsprov's image from, as a user's nodes pull from a public one: the CNCF
+# distribution registry (built by scripts/build-testenv), on loopback with TLS from the cluster's CA. Its address
+# and CA are the REGISTRY= and REGISTRY_CA= lines of `up`; empty at every start.
+node_image_registry() {
+  local bin=$1 r=$dir/registry pki=$dir/pki
+  rm -rf "$r"; mkdir -p "$r/data"
+  free_port > "$dir/registry.port"
+  local addr; addr=127.0.0.1:$(cat "$dir/registry.port")
+  if [ ! -f "$pki/registry.crt" ]; then
+    openssl req -newkey rsa:2048 -nodes -keyout "$pki/registry.key" -out "$pki/registry.csr" -subj /CN=nfsprov-registry 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$pki/registry.ext"
+    openssl x509 -req -in "$pki/registry.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+      -out "$pki/registry.crt" -days 3650 -extfile "$pki/registry.ext" 2>/dev/null
+  fi
+  cat > "$r/config.yml" <<YAML
+version: 0.1
+log: {level: warn, accesslog: {disabled: true}}
+storage:
+  filesystem: {rootdirectory: $r/data}
+  delete: {enabled: true}
+http:
+  addr: $addr
+  secret: nfsprov-dev-registry
+  tls: {certificate: $pki/registry.crt, key: $pki/registry.key}
+YAML
+  start registry "$bin/registry" serve "$r/config.yml"
+  wait_for registry 30 curl -sf --cacert "$pki/ca.crt" "https://$addr/v2/"
+  mkdir -p "$r/client-certs"; cp "$pki/ca.crt" "$r/client-certs/ca.crt"   # skopeo --dest-cert-dir
+  printf 'REGISTRY=%s\nREGISTRY_CA=%s\n' "$addr" "$pki/ca.crt" > "$dir/registry.env"
+}
+
+# node_push_image <oci archive> [repository]: copy an image into the node's registry with skopeo (every platform
+# it holds); prints the reference the node pulls, <registry>/<repository>:<tag>.
+node_push_image() {
+  local archive=$1 repo=${2:-nfsprov}
+  [ -f "$archive" ] || { echo "dev-cluster: $archive: no such file" >&2; return 1; }
+  local addr; addr=127.0.0.1:$(cat "$dir/registry.port")
+  local tag; tag=$(tar -xOf "$archive" ./index.json | python3 -c 'import json,sys; print(json.load(sys.stdin)["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"].rsplit(":", 1)[1])')
+  skopeo copy -q --all --dest-cert-dir "$dir/registry/client-certs" "oci-archive:$archive" "docker://$addr/$repo:$tag" >&2
+  echo "$addr/$repo:$tag"
+}
+
 node_containerd() {
   local bin=$1 c=$dir/containerd
   mkdir -p "$c/root" "$c/state" "$dir/cni/net.d" "$dir/cni/ipam"
+  # The node registry's CA, as a user configures a registry with a private CA (containerd's hosts.toml).
+  local addr; addr=127.0.0.1:$(cat "$dir/registry.port")
+  rm -rf "$c/certs.d"; mkdir -p "$c/certs.d/$addr"
+  cat > "$c/certs.d/$addr/hosts.toml" <<TOML
+server = "https://$addr"
+[host."https://$addr"]
+  capabilities = ["pull", "resolve"]
+  ca = "$dir/pki/ca.crt"
+TOML
   cat > "$c/config.toml" <<TOML
 version = 2
 root = "$c/root"
@@ -130,6 +181,8 @@ state = "$c/state"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$dir/cni/net.d"
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$c/certs.d"
 TOML
   cat > "$dir/cni/net.d/10-nfsprov.conflist" <<JSON
 {"cniVersion": "1.0.0", "name": "nfsprov", "plugins": [
@@ -232,7 +285,9 @@ node_up() {
   node_need iptables iptables
   [ -x /usr/lib/cni/bridge ] || { echo "dev-cluster: CNI plugins are missing; install them with: apt-get install -y containernetworking-plugins" >&2; exit 1; }
   node_certs
+  node_need skopeo skopeo
   node_nfs
+  node_image_registry "$bin"
   node_containerd "$bin"
   node_images "$bin"
   node_scheduler "$bin"
@@ -259,6 +314,7 @@ node_down() {
   stop kube-proxy
   stop kube-scheduler
   stop containerd
+  stop registry
   node_cleanup_stale "$dir"
 }
 

@@ -4,17 +4,23 @@
 
 oci_cache=${NFSPROV_CACHE:-$HOME/.cache/nfsprov}/debs
 
-# oci_debs <rootfs> <package...>: unpack the packages (not their dependencies: name each) into rootfs.
+# oci_debs <rootfs> <package...>: unpack the packages (not their dependencies: name each) into rootfs, for the
+# architecture OCI_ARCH (Debian's name: amd64, arm64; default this machine's). Another architecture's packages need
+# `dpkg --add-architecture <arch> && apt-get update` once (scripts/ensure-packages does it for arm64).
 oci_debs() {
   local rootfs=$1; shift
+  local arch=${OCI_ARCH:-$(dpkg --print-architecture)}
   mkdir -p "$oci_cache" "$rootfs"
   local pkg deb
   for pkg in "$@"; do
-    deb=$(ls "$oci_cache/${pkg}"_*.deb 2>/dev/null | head -n 1 || true)
+    deb=$(ls "$oci_cache/${pkg}"_*_"$arch".deb "$oci_cache/${pkg}"_*_all.deb 2>/dev/null | head -n 1 || true)
     if [ -z "$deb" ]; then
-      (cd "$oci_cache" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >/dev/null) || {
-        echo "oci: cannot download Debian package $pkg (run apt-get update first)" >&2; return 1; }
-      deb=$(ls "$oci_cache/${pkg}"_*.deb | head -n 1)
+      # an Architecture: all package (tzdata, ca-certificates) has no "<name>:<arch>" candidate
+      (cd "$oci_cache" && { apt-get download -qq -o APT::Sandbox::User=root "$pkg:$arch" 2>/dev/null ||
+        apt-get download -qq -o APT::Sandbox::User=root "$pkg"; } >/dev/null) || {
+        echo "oci: cannot download Debian package $pkg for $arch (run apt-get update first)" >&2; return 1; }
+      deb=$(ls "$oci_cache/${pkg}"_*_"$arch".deb "$oci_cache/${pkg}"_*_all.deb 2>/dev/null | head -n 1 || true)
+      [ -n "$deb" ] || { echo "oci: Debian package $pkg has no $arch build" >&2; return 1; }
     fi
     dpkg-deb -x "$deb" "$rootfs"
   done
@@ -67,4 +73,36 @@ PY
   mkdir -p "$(dirname "$archive")"
   tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$layout" -cf "$archive.tmp" .
   mv "$archive.tmp" "$archive"
+}
+
+# oci_index <layout> <tag> <archive...>: one OCI layout whose <tag> is an image index of the images in the archives
+# (each from oci_archive, one platform each; the platform is read from each image's config), for
+# `skopeo copy --all oci:<layout>:<tag> docker://...`. Blobs are content-addressed, so the archives' blobs merge.
+oci_index() {
+  local layout=$1 tag=$2; shift 2
+  rm -rf "$layout"; mkdir -p "$layout"
+  local archive
+  for archive in "$@"; do tar -C "$layout" -xf "$archive" ./blobs; done
+  python3 - "$layout" "$tag" "$@" <<'PY'
+import hashlib, json, os, subprocess, sys
+layout, tag, archives = sys.argv[1], sys.argv[2], sys.argv[3:]
+def blob(digest):
+    return open(os.path.join(layout, "blobs", *digest.split(":")), "rb").read()
+manifests = []
+for archive in archives:
+    index = json.loads(subprocess.run(["tar", "-xOf", archive, "./index.json"], check=True, capture_output=True).stdout)
+    (m,) = index["manifests"]
+    config = json.loads(blob(json.loads(blob(m["digest"]))["config"]["digest"]))
+    manifests.append({"mediaType": m["mediaType"], "digest": m["digest"], "size": m["size"],
+                      "platform": {"architecture": config["architecture"], "os": config["os"]}})
+body = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                   "manifests": manifests}, indent=2).encode()
+digest = hashlib.sha256(body).hexdigest()
+open(os.path.join(layout, "blobs", "sha256", digest), "wb").write(body)
+json.dump({"schemaVersion": 2, "manifests": [
+    {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": "sha256:" + digest, "size": len(body),
+     "annotations": {"org.opencontainers.image.ref.name": tag}}]}, open(os.path.join(layout, "index.json"), "w"))
+open(os.path.join(layout, "oci-layout"), "w").write('{"imageLayoutVersion":"1.0.0"}')
+print("sha256:" + digest)
+PY
 }

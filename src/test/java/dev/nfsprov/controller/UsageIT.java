@@ -148,8 +148,6 @@ class UsageIT {
                         "template",
                         "x",
                         TestEnvironment.REPO.resolve("deploy/helm/nfsprov").toString(),
-                        "--kube-version",
-                        "1.35.4",
                         "--set",
                         "nfs.server=nfs.example",
                         "--set",

@@ -59,6 +59,9 @@ class ChartIT {
         assertThat(pod.getVolumes().getFirst().getNfs().getServer()).isEqualTo("10.0.0.2");
         assertThat(pod.getVolumes().getFirst().getNfs().getPath()).isEqualTo("/exported/path");
         var container = pod.getContainers().getFirst();
+        assertThat(container.getImage())
+                .as("the published image, tag the appVersion")
+                .isEqualTo("ghcr.io/nfsprov/nfsprov:" + TestEnvironment.VERSION);
         assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
         assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
         assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
@@ -293,6 +296,30 @@ class ChartIT {
                 "nfs.server=a", "shares[0].name=default", "shares[0].server=b", "shares[0].path=/x");
         assertThat(reserved.exitCode()).isNotZero();
         assertThat(reserved.stderr()).contains("shares/0/name");
+    }
+
+    @Test
+    void aDigestPinsTheImageAndAnythingElseIsRefused(TestNamespace ns) {
+        String digest = "sha256:" + "ab".repeat(32);
+        var values = new java.util.ArrayList<>(Chart.GUIDE_VALUES);
+        values.addAll(List.of("--set", "image.digest=" + digest));
+        var deployment = objects(ns.env(), Chart.template("pinned", ns.name(), values)).stream()
+                .filter(Deployment.class::isInstance)
+                .map(Deployment.class::cast)
+                .findFirst()
+                .orElseThrow();
+        assertThat(deployment
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .getFirst()
+                        .getImage())
+                .isEqualTo("ghcr.io/nfsprov/nfsprov:" + TestEnvironment.VERSION + "@" + digest);
+
+        var bad = Chart.templateRefused("nfs.server=a", "image.digest=0.1.0");
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.stderr()).contains("image/digest");
     }
 
     @Test

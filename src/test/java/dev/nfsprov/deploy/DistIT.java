@@ -21,6 +21,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(RealCluster.class)
 class DistIT {
 
+    private static List<String> concat(List<String> a, List<String> b) {
+        var all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
     @Test
     void theArchiveRunsAsAKubectlPluginWithItsOwnRuntime(TestEnvironment env) throws Exception {
         String archive = Commands.runOrFail(
@@ -37,7 +43,7 @@ class DistIT {
         Path unpacked = Files.createTempDirectory("nfsprov-dist");
         Commands.runOrFail(
                 Map.of(), List.of("tar", "-C", unpacked.toString(), "-xzf", tar.toString()), "tar -x failed");
-        Path home = unpacked.resolve("nfsprov-0.1.0");
+        Path home = unpacked.resolve("nfsprov-" + TestEnvironment.VERSION);
         assertThat(home.resolve("runtime/bin/java")).isExecutable();
 
         // kubectl finds kubectl-nfsprov on the PATH; no JAVA_HOME, no repository on the way
@@ -49,9 +55,23 @@ class DistIT {
                 "HOME",
                 unpacked.toString(),
                 "JAVA_HOME",
-                "");
+                "",
+                // the archive's class-data archive must be usable where the tar put it (else a silent slow start)
+                "NFSPROV_JAVA_OPTS",
+                "-Xshare:on");
         var version = Commands.run(env2, List.of(TestEnvironment.tool("kubectl").toString(), "nfsprov", "--version"));
-        assertThat(version.stdout()).as(version.stderr()).contains("nfsprov 0.1.0");
+        assertThat(version.stdout()).as(version.stderr()).contains("nfsprov " + TestEnvironment.VERSION);
+        // The plugin and the standalone command are one program: the same answers, the same exit codes.
+        for (List<String> args :
+                List.of(List.of("--version"), List.of("--help"), List.of("doctor", "-n", "no-such-ns"))) {
+            var plugin = Commands.run(
+                    env2, concat(List.of(TestEnvironment.tool("kubectl").toString(), "nfsprov"), args));
+            var standalone = Commands.run(
+                    env2, concat(List.of(home.resolve("bin/nfsprov").toString()), args));
+            assertThat(plugin.exitCode()).as(String.join(" ", args)).isEqualTo(standalone.exitCode());
+            assertThat(plugin.stdout()).as(String.join(" ", args)).isEqualTo(standalone.stdout());
+            assertThat(plugin.stderr()).as(String.join(" ", args)).isEqualTo(standalone.stderr());
+        }
         var doctor = Commands.run(
                 env2, List.of(TestEnvironment.tool("kubectl").toString(), "nfsprov", "doctor", "--only", "cluster"));
         assertThat(doctor.stdout()).as(doctor.stderr()).contains("Kubernetes API");
@@ -70,7 +90,7 @@ class DistIT {
                 HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(tar)));
         assertThat(manifest)
                 .contains("sha256: " + sha)
-                .contains("version: v0.1.0")
+                .contains("version: v" + TestEnvironment.VERSION)
                 .contains("bin: bin/kubectl-nfsprov")
                 .doesNotContain("@");
     }

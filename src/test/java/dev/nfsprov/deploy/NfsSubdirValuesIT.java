@@ -69,7 +69,9 @@ class NfsSubdirValuesIT {
                 .as("an empty podSecurityContext keeps the chart's")
                 .isZero();
         var container = spec.getContainers().getFirst();
-        assertThat(container.getImage()).isEqualTo("nfsprov:0.1.0");
+        assertThat(container.getImage())
+                .as("nfs-subdir's image removed, as the chart's message says: the published nfsprov image")
+                .isEqualTo("ghcr.io/nfsprov/nfsprov:" + TestEnvironment.VERSION);
         assertThat(container.getResources().getLimits().get("memory").toString())
                 .isEqualTo("256Mi");
         Map<String, String> env = container.getEnv().stream()

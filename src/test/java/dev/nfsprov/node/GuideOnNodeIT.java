@@ -30,9 +30,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The path a user takes, on a node that runs Pods: the Kubeflow guide's `helm install` with the image built by
- * scripts/build-image, the seed's Pending database Pods started on volumes nfsprov provisioned, then failover,
- * a burst under the chart's memory limit, upgrade and uninstall. One release, in order.
+ * The path a user takes, on a node that runs Pods: the first install command of docs/install.md (the Kubeflow
+ * guide's `helm install`, from the chart in an OCI registry, the image pulled by reference by the node's
+ * containerd), the seed's Pending database Pods started on volumes nfsprov provisioned, then failover, a burst
+ * under the chart's memory limit, upgrade and uninstall. One release, in order.
  */
 @Tag("node")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -56,27 +57,6 @@ class GuideOnNodeIT {
             Workloads.namespace(client, ns);
         }
         kubeflow = new Workloads(client, KUBEFLOW);
-    }
-
-    /** The guide's install, verbatim (Helm 3 syntax), plus where the image is. */
-    private List<String> guideInstall(String... more) {
-        var args = new ArrayList<>(List.of(
-                "--namespace",
-                SYSTEM,
-                "--set",
-                "nfs.server=" + node.nfsServer,
-                "--set",
-                "nfs.path=" + node.nfsPath,
-                "--set",
-                "storageClass.name=nfs",
-                "--set",
-                "storageClass.defaultClass=true",
-                "--set",
-                "image.repository=" + node.imageRepository,
-                "--set",
-                "image.tag=" + node.imageTag));
-        args.addAll(List.of(more));
-        return args;
     }
 
     @Test
@@ -108,16 +88,27 @@ class GuideOnNodeIT {
 
     @Test
     @Order(2)
-    void theGuidesHelmInstallGivesAReadyControllerThatRunsInCluster() {
-        var args = new ArrayList<>(List.of("install", RELEASE, Helm.CHART.toString(), "--wait", "--timeout", "3m"));
-        args.addAll(guideInstall());
-        Helm.run(node, args);
+    void theDocumentedHelmInstallFromTheRegistryGivesAReadyControllerThatRunsInCluster() {
+        List<String> install = InstallDoc.helmInstall(node);
+        assertThat(install)
+                .as("docs/install.md's command is the guide's (Helm 3 syntax), from the published chart")
+                .startsWith("install", RELEASE, node.chart)
+                .contains("--namespace", SYSTEM)
+                .contains("storageClass.name=nfs", "storageClass.defaultClass=true")
+                .noneMatch(w -> w.startsWith("image."));
+        Helm.run(node, install);
 
-        Deployment d = client.apps()
-                .deployments()
-                .inNamespace(SYSTEM)
-                .withName(DEPLOYMENT)
-                .get();
+        Deployment d = Await.until(
+                "the controller's Deployment ready",
+                Duration.ofMinutes(3),
+                () -> client.apps()
+                        .deployments()
+                        .inNamespace(SYSTEM)
+                        .withName(DEPLOYMENT)
+                        .get(),
+                dep -> dep != null
+                        && dep.getStatus() != null
+                        && Integer.valueOf(1).equals(dep.getStatus().getReadyReplicas()));
         assertThat(d.getStatus().getReadyReplicas()).isEqualTo(1);
         Pod pod = controllerPods().getFirst();
         var volume = pod.getSpec().getVolumes().stream()
@@ -126,8 +117,14 @@ class GuideOnNodeIT {
                 .orElseThrow();
         assertThat(volume.getNfs().getServer()).isEqualTo(node.nfsServer);
         assertThat(pod.getSpec().getServiceAccountName()).isEqualTo(DEPLOYMENT);
+        // The image as the chart in the registry names it, pulled by the node's containerd from the registry.
         assertThat(pod.getSpec().getContainers().getFirst().getImage())
                 .isEqualTo(node.imageRepository + ":" + node.imageTag);
+        assertThat(pod.getStatus().getContainerStatuses().getFirst().getImageID())
+                .as("the image ID the runtime reports: the repository's digest, so it came through the registry")
+                .startsWith(node.imageRepository + "@sha256:");
+        assertThat(pod.getStatus().getContainerStatuses().getFirst().getImageID())
+                .isEqualTo(node.imageRepository + "@" + node.imageIndexDigest());
         // In-cluster configuration: the controller reached the API server through the kubernetes Service and holds its
         // Lease.
         Await.until(
@@ -501,7 +498,9 @@ class GuideOnNodeIT {
         var args = new ArrayList<>(List.of(
                 "upgrade",
                 RELEASE,
-                Helm.CHART.toString(),
+                node.chart,
+                "--version",
+                node.chartVersion,
                 "--reuse-values",
                 "--wait",
                 "--timeout",

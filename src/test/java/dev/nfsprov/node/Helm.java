@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** helm (built by scripts/build-testenv) against the node cluster, on the chart in deploy/helm/nfsprov. */
+/** helm (built by scripts/build-testenv) against the node cluster: the chart in the node's registry or deploy/helm/nfsprov. */
 final class Helm {
     static final Path CHART = TestEnvironment.REPO.resolve("deploy/helm/nfsprov");
 
@@ -31,7 +31,10 @@ final class Helm {
                         "KUBECONFIG",
                         node.kubeconfig.toString(),
                         "HOME",
-                        TestEnvironment.REPO.resolve("target").toString()),
+                        TestEnvironment.REPO.resolve("target").toString(),
+                        // the node registry's CA, trusted as a user's system trusts a public registry's
+                        "SSL_CERT_FILE",
+                        node.registryCa.toString()),
                 cmd);
     }
 }

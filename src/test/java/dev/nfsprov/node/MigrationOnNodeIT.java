@@ -105,6 +105,10 @@ class MigrationOnNodeIT {
                                         "image.repository=" + node.imageRepository,
                                         "--set",
                                         "image.tag=" + node.imageTag,
+                                        // the old release's Never was this test's (its stand-in image is local
+                                        // only); nfsprov's image is pulled from the node's registry
+                                        "--set",
+                                        "image.pullPolicy=IfNotPresent",
                                         "--wait",
                                         "--timeout",
                                         "3m"))

@@ -17,6 +17,9 @@ import java.util.Map;
 public final class TestEnvironment {
 
     public static final Path REPO = findRepo();
+    /** nfsprov's version: the chart's appVersion, which the image, the jar and the CLI archives carry. */
+    public static final String VERSION = appVersion();
+
     private static TestEnvironment instance;
 
     public final Path stateDir;
@@ -135,6 +138,18 @@ public final class TestEnvironment {
     /** nfs:// URL for libnfs of a path on the exported share. */
     public String nfsUrl(String path) {
         return "nfs://127.0.0.1" + path + "?version=4&nfsport=" + nfsPort;
+    }
+
+    private static String appVersion() {
+        try {
+            return Files.readAllLines(REPO.resolve("deploy/helm/nfsprov/Chart.yaml")).stream()
+                    .filter(l -> l.startsWith("appVersion:"))
+                    .map(l -> l.substring("appVersion:".length()).strip().replace("\"", ""))
+                    .findFirst()
+                    .orElseThrow();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static Path findRepo() {
