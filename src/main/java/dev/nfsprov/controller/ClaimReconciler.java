@@ -59,10 +59,12 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
     private final java.util.Set<String> classNotesSaid = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final Expansion expansion;
+    private final Clones clones;
 
     ClaimReconciler(Wiring w) {
         this.w = w;
         this.expansion = new Expansion(w);
+        this.clones = new Clones(w);
     }
 
     /** Claims this provisioner should look at: unbound and handed to it by the PV controller, or bound and grown. */
@@ -161,12 +163,14 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
             // A class that does not exist is counted under "": claims name any class they like, and each name
             // would be a metric series of its own.
             case ClaimVerdict.Reject r -> rejected(claim, storageClass == null ? "" : className, r.reason());
-            case ClaimVerdict.Provision p -> provision(claim, storageClass);
+            case ClaimVerdict.Provision p -> provision(claim, storageClass, null);
+            case ClaimVerdict.Clone c -> provision(claim, storageClass, c.source());
         };
     }
 
-    private UpdateControl<PersistentVolumeClaim> provision(PersistentVolumeClaim claim, StorageClass storageClass)
-            throws ProvisioningFailure {
+    /** An empty volume, or with {@code cloneOf} (a claim of the same namespace) a copy of that claim's. */
+    private UpdateControl<PersistentVolumeClaim> provision(
+            PersistentVolumeClaim claim, StorageClass storageClass, String cloneOf) throws ProvisioningFailure {
         String className = storageClass.getMetadata().getName();
         long start = System.nanoTime();
         String volumeName = "pvc-" + claim.getMetadata().getUid();
@@ -178,17 +182,21 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
                 return UpdateControl.noUpdate(); // a previous attempt finished; the PV controller binds it
             }
             var share = w.shares().forClass(storageClass.getParameters());
+            // The source is looked at when a copy starts; a copy running goes on with what it was given.
+            CloneSource source =
+                    cloneOf == null || w.work(share).copying(volumeName) ? null : CloneSource.find(w, claim, cloneOf);
             long request = Quantities.bytes(
                     claim.getSpec().getResources().getRequests().get("storage"));
             String noRoom = w.provisioned()
                     .grant(storageClass.getParameters(), volumeName, request, request, share, w.work(share));
             if (noRoom != null) return waitForSpace(claim, className, noRoom);
-            w.events()
-                    .post(
-                            claim,
-                            Events.NORMAL,
-                            "Provisioning",
-                            "External provisioner is provisioning volume for claim \"" + key(claim) + "\"");
+            if (cloneOf == null)
+                w.events()
+                        .post(
+                                claim,
+                                Events.NORMAL,
+                                "Provisioning",
+                                "External provisioner is provisioning volume for claim \"" + key(claim) + "\"");
             var notes = dev.nfsprov.provision.ClassParameters.notes(storageClass.getParameters());
             if (!notes.isEmpty()
                     && classNotesSaid.add(
@@ -200,14 +208,22 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
                     claim.getMetadata().getLabels(),
                     claim.getMetadata().getAnnotations(),
                     volumeName);
-            var volume = w.work(share)
-                    .step(
-                            "creating the directory of " + key(claim),
-                            () -> share.volumes()
-                                    .provision(
-                                            facts,
-                                            storageClass.getParameters(),
-                                            dir -> w.provisioned().volumeAt(share, dir)));
+            VolumeService.Volume volume;
+            if (cloneOf == null) {
+                volume = w.work(share)
+                        .step(
+                                "creating the directory of " + key(claim),
+                                () -> share.volumes()
+                                        .provision(
+                                                facts,
+                                                storageClass.getParameters(),
+                                                dir -> w.provisioned().volumeAt(share, dir)));
+            } else {
+                var copied = clones.copy(claim, storageClass, share, cloneOf, source, facts);
+                if (copied.isEmpty())
+                    return UpdateControl.<PersistentVolumeClaim>noUpdate().rescheduleAfter(Clones.POLL);
+                volume = copied.get();
+            }
             if (volume.ownerRefused()) {
                 w.events()
                         .post(

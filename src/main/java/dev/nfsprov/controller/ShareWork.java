@@ -40,11 +40,16 @@ final class ShareWork implements AutoCloseable {
             8, Thread.ofPlatform().name("share-", 0).daemon().factory());
     private final ExecutorService deletes = Executors.newFixedThreadPool(
             2, Thread.ofPlatform().name("reclaim-", 0).daemon().factory());
+    /** Clones: a copy takes as long as the tree does, so it runs as a delete does, on a small pool of its own. */
+    private final ExecutorService copies = Executors.newFixedThreadPool(
+            2, Thread.ofPlatform().name("clone-", 0).daemon().factory());
+
     private final ExecutorService stats = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("share-watch").daemon().factory());
     private final ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("share-watchdog").daemon().factory());
     private final Map<String, Future<?>> reclaims = new ConcurrentHashMap<>();
+    private final Map<String, Future<?>> clones = new ConcurrentHashMap<>();
     private volatile long lastAnswer = System.nanoTime();
     /** What the share does to the controller's ids (root squash), probed at start and every IDENTITY_PERIOD. */
     private volatile Share.Identity identity;
@@ -155,10 +160,31 @@ final class ShareWork implements AutoCloseable {
      * then its outcome (or its failure) once, after which a new call starts it again.
      */
     <T> Optional<T> reclaim(String key, Call<T> work) throws RejectedException, ShareException {
+        return background(reclaims, deletes, key, work);
+    }
+
+    /** The result of copying the volume {@code key} for a clone, as {@link #reclaim} runs a delete. */
+    <T> Optional<T> copy(String key, Call<T> work) throws RejectedException, ShareException {
+        return background(clones, copies, key, work);
+    }
+
+    /** Whether a copy for {@code key} was started and not yet asked for since it ended. */
+    boolean copying(String key) {
+        return clones.containsKey(key);
+    }
+
+    /** Forgets a finished copy nobody will ask for (its claim is gone). */
+    void forgetCopy(String key) {
+        clones.remove(key);
+    }
+
+    private static <T> Optional<T> background(
+            Map<String, Future<?>> running, ExecutorService pool, String key, Call<T> work)
+            throws RejectedException, ShareException {
         @SuppressWarnings("unchecked")
-        Future<T> f = (Future<T>) reclaims.computeIfAbsent(key, k -> deletes.submit(work::call));
+        Future<T> f = (Future<T>) running.computeIfAbsent(key, k -> pool.submit(work::call));
         if (!f.isDone()) return Optional.empty();
-        reclaims.remove(key, f);
+        running.remove(key, f);
         try {
             return Optional.of(f.get());
         } catch (ExecutionException e) {
@@ -175,5 +201,6 @@ final class ShareWork implements AutoCloseable {
         stats.shutdownNow();
         steps.shutdownNow();
         deletes.shutdownNow();
+        copies.shutdownNow();
     }
 }

@@ -31,6 +31,7 @@ public final class ClusterChecks {
      * With streaming lists (Kubernetes 1.32 and newer) its caches need watch alone; paged lists also need list.
      */
     public static final List<String[]> NEEDED = List.of(
+            new String[] {"", "persistentvolumeclaims", "get"},
             new String[] {"", "persistentvolumeclaims", "watch"},
             new String[] {"", "persistentvolumeclaims/status", "patch"},
             new String[] {"", "persistentvolumes", "get"},
@@ -441,6 +442,7 @@ public final class ClusterChecks {
                 return Check.warning(title, "Pending: " + n.reason(), "kubectl describe pvc -n " + ns + " " + name);
             }
             case ClaimVerdict.Provision p -> {}
+            case ClaimVerdict.Clone c -> {} // the copy's failures are Events, looked at below
         }
         Optional<Event> failed = lastFailure(claim);
         if (controllers.running(sc.getProvisioner()).isEmpty()) {

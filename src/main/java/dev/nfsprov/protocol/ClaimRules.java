@@ -86,16 +86,43 @@ public final class ClaimRules {
             return new ClaimVerdict.Reject(
                     "volumeMode Block is not supported: an NFS share provides Filesystem volumes only");
         }
-        if (spec.getDataSource() != null || spec.getDataSourceRef() != null) {
-            return new ClaimVerdict.Reject(
-                    "claims with a dataSource (a clone or a snapshot) are not supported: nfsprov "
-                            + "would give the claim an empty volume; remove dataSource to get an empty one knowingly");
-        }
         var requests = spec.getResources() == null ? null : spec.getResources().getRequests();
         if (requests == null || requests.get("storage") == null) {
             return new ClaimVerdict.Reject("the claim has no spec.resources.requests.storage");
         }
+        if (spec.getDataSource() != null || spec.getDataSourceRef() != null) return dataSource(claim);
         return new ClaimVerdict.Provision();
+    }
+
+    /**
+     * A claim with a data source: a clone of a claim of its own namespace, or refused. dataSourceRef wins where both
+     * are set (the API server keeps them equal unless the ref names a namespace). Never an empty volume where data
+     * was asked for: that is how pipelines on nfs-subdir lose data silently.
+     */
+    private static ClaimVerdict dataSource(PersistentVolumeClaim claim) {
+        var spec = claim.getSpec();
+        var ref = spec.getDataSourceRef();
+        String group = ref != null ? ref.getApiGroup() : spec.getDataSource().getApiGroup();
+        String kind = ref != null ? ref.getKind() : spec.getDataSource().getKind();
+        String name = ref != null ? ref.getName() : spec.getDataSource().getName();
+        String namespace = ref != null ? ref.getNamespace() : null;
+        if ((group != null && !group.isEmpty()) || !"PersistentVolumeClaim".equals(kind)) {
+            return new ClaimVerdict.Reject(
+                    "a dataSource of kind " + (group == null || group.isEmpty() ? "" : group + "/")
+                            + kind + " is not supported: nfsprov fills a new volume only from a claim (kind "
+                            + "PersistentVolumeClaim) of the same namespace, and would otherwise give an empty one; remove "
+                            + "the dataSource to get an empty volume knowingly");
+        }
+        String own = claim.getMetadata().getNamespace();
+        if (namespace != null && !namespace.isEmpty() && !namespace.equals(own)) {
+            return new ClaimVerdict.Reject("the dataSourceRef names claim " + namespace + "/" + name
+                    + " of another namespace: nfsprov copies a claim only within its own namespace, so that no "
+                    + "tenant can read another's data");
+        }
+        if (name == null || name.isEmpty()) return new ClaimVerdict.Reject("the dataSource names no claim");
+        if (name.equals(claim.getMetadata().getName()))
+            return new ClaimVerdict.Reject("the dataSource names the claim itself");
+        return new ClaimVerdict.Clone(name);
     }
 
     /** Characters of the claim's label and annotation keys and values. */

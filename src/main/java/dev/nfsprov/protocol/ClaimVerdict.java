@@ -5,6 +5,12 @@ public sealed interface ClaimVerdict {
     /** Make its directory and volume now. */
     record Provision() implements ClaimVerdict {}
 
+    /**
+     * Make its directory as a copy of the claim {@code source} of the same namespace (its dataSource), and its volume
+     * once the copy is complete.
+     */
+    record Clone(String source) implements ClaimVerdict {}
+
     /** Nothing yet: the claim will be provisioned once what the reason names has happened. */
     record Wait(String reason) implements ClaimVerdict {}
 

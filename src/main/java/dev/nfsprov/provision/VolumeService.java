@@ -234,10 +234,10 @@ public final class VolumeService {
                 checkAnnotations(a, classParameters);
                 settings = defaults.with(a.get(ANN_MODE), a.get(ANN_UID), a.get(ANN_GID), "annotation");
             }
-            directory = template.render(claim, nestedValues(classParameters));
         } catch (IllegalArgumentException e) {
             throw new RejectedException(e.getMessage());
         }
+        directory = directory(claim, classParameters);
         Share.Made made;
         try {
             made = share.createVolume(directory, settings, claim.volumeName(), existing(classParameters), volumeAt);
@@ -245,6 +245,54 @@ public final class VolumeService {
             throw new RejectedException(e.getMessage());
         }
         return new Volume(location.server(), location.nfsPath(directory), onDelete, consumer, made.ownerRefused());
+    }
+
+    /** Where a claim's directory goes on the share: its class's pathPattern rendered for the claim. */
+    private RelativePath directory(ClaimFacts claim, Map<String, String> classParameters) throws RejectedException {
+        try {
+            return template(classParameters).render(claim, nestedValues(classParameters));
+        } catch (IllegalArgumentException e) {
+            throw new RejectedException(e.getMessage());
+        }
+    }
+
+    /** A volume made as a copy, what was copied, and how long the copy itself took. */
+    public record Cloned(Volume volume, dev.nfsprov.share.TreeCount copied, long copyNanos) {}
+
+    /**
+     * A volume whose directory holds a copy of another volume's ({@code from}'s directory at {@code sourceServer}:
+     * {@code sourcePath}, on this share or another), made as {@link #provision} makes it, then filled through
+     * directory handles ({@link Share#copyTree}: links as links, modes, owners, times, holes, hard links). The caller
+     * makes the PersistentVolume only after this returns, so no half copy is ever bound; a directory of this volume
+     * found here is an interrupted copy (its volume does not exist yet) and is deleted and copied again, never
+     * finished over a source that changed in between. Refused for existingDirectory: reuse, where that directory
+     * may be someone's data taken over.
+     */
+    public Cloned provisionClone(
+            ClaimFacts claim,
+            Map<String, String> classParameters,
+            java.util.function.Function<RelativePath, String> volumeAt,
+            VolumeService from,
+            String sourceServer,
+            String sourcePath)
+            throws RejectedException, ShareException {
+        if (existing(classParameters) == Share.Existing.REUSE) {
+            throw new RejectedException("the StorageClass takes existing directories over (existingDirectory: reuse),"
+                    + " so a copy could land in data that is already there; clone into a class without it");
+        }
+        RelativePath source = from.location
+                .directoryOf(sourceServer, sourcePath)
+                .filter(d -> !d.segments().isEmpty())
+                .orElseThrow(() -> new RejectedException("the volume to copy (" + sourceServer + ":" + sourcePath
+                        + ") is not a volume directory of share " + from.location.server() + ":"
+                        + from.location.exportPath()));
+        RelativePath directory = directory(claim, classParameters);
+        String marker = share.kind(directory) == Share.Kind.DIRECTORY ? share.readMarker(directory) : null;
+        if (marker != null && marker.strip().equals(claim.volumeName())) share.deleteTree(directory);
+        Volume volume = provision(claim, classParameters, volumeAt);
+        long start = System.nanoTime();
+        var copied = from.share.copyTree(source, share, directory);
+        return new Cloned(volume, copied, System.nanoTime() - start);
     }
 
     /**

@@ -92,6 +92,32 @@ class SharesIT {
     }
 
     @Test
+    void aCloneCopiesAClaimOfOneShareOntoAnotherAndItIsReadOverNfs() throws Exception {
+        kube.create(kube.claimBuilder("origin", ns + "-first"));
+        kube.awaitBound("origin");
+        Path origin = env.exportDir.resolve(ns + "/origin");
+        Files.createDirectories(origin.resolve("models/v1"));
+        Files.writeString(origin.resolve("models/v1/weights"), "0.25 0.5 0.75\n");
+        Files.createSymbolicLink(origin.resolve("models/latest"), Path.of("v1"));
+
+        kube.create(kube.claimBuilder("replica", ns + "-second")
+                .editSpec()
+                .withNewDataSourceRef()
+                .withKind("PersistentVolumeClaim")
+                .withName("origin")
+                .endDataSourceRef()
+                .endSpec());
+        var replica = kube.volume(kube.awaitBound("replica").getSpec().getVolumeName());
+        assertThat(replica.getSpec().getNfs().getServer()).isEqualTo(SECOND);
+        assertThat(dev.nfsprov.testenv.Trees.describe(secondExport.resolve(ns + "/replica")))
+                .as("file by file, on the other share")
+                .isEqualTo(dev.nfsprov.testenv.Trees.describe(origin));
+        assertThat(secondNfs.cat(replica.getSpec().getNfs().getPath() + "/models/v1/weights"))
+                .isEqualTo("0.25 0.5 0.75\n");
+        kube.awaitEvent("replica", "Cloned", "copied claim " + ns + "/origin: 1 files, 2 directories, 1 links");
+    }
+
+    @Test
     void eachClassesClaimsLandOnItsOwnShareAndAreArchivedThere() {
         kube.create(kube.claimBuilder("db", ns + "-first"));
         kube.create(kube.claimBuilder("db2", ns + "-second"));

@@ -244,6 +244,25 @@ class RbacIT {
                                     .getCapacity()
                                     .get("storage")
                                     .toString()));
+            // a clone reads the claim it copies (persistentvolumeclaims get)
+            String copy = suffix + "-copy";
+            kube.create(kube.claimBuilder(copy, ns + "-" + suffix + "-grows")
+                    .editSpec()
+                    .editResources()
+                    .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("2Gi"))
+                    .endResources()
+                    .withNewDataSource()
+                    .withKind("PersistentVolumeClaim")
+                    .withName(grows)
+                    .endDataSource()
+                    .endSpec());
+            Await.until(
+                    "clone " + copy + " Bound",
+                    SCENARIO_TIMEOUT,
+                    () -> kube.claim(copy),
+                    c -> c != null
+                            && c.getStatus() != null
+                            && "Bound".equals(c.getStatus().getPhase()));
             Lease lease = env.client
                     .leases()
                     .inNamespace(ns)
@@ -328,7 +347,7 @@ class RbacIT {
         int claims = -1;
         for (int i = 0; i < paged.getRules().size(); i++)
             if (paged.getRules().get(i).getResources().equals(List.of("persistentvolumeclaims"))) claims = i;
-        assertThat(paged.getRules().get(claims).getVerbs()).containsExactly("list", "watch");
+        assertThat(paged.getRules().get(claims).getVerbs()).containsExactly("get", "list", "watch");
         assertThat(yaml).contains("--watch-list=false");
         Path launcher = TestEnvironment.REPO.resolve("bin/nfsprov");
         try {

@@ -155,9 +155,55 @@ class ClaimRulesTest {
                                 .endDataSource()
                                 .endSpec(),
                         NFS,
-                        new ClaimVerdict.Reject("claims with a dataSource (a clone or a snapshot) are not supported: "
-                                + "nfsprov would give the claim an empty volume; remove dataSource to get an empty one "
-                                + "knowingly")),
+                        new ClaimVerdict.Clone("src")),
+                new Case(
+                        "a clone (dataSourceRef, its own namespace named)",
+                        b -> b.editSpec()
+                                .withNewDataSourceRef()
+                                .withKind("PersistentVolumeClaim")
+                                .withName("src")
+                                .withNamespace("ns")
+                                .endDataSourceRef()
+                                .endSpec(),
+                        NFS,
+                        new ClaimVerdict.Clone("src")),
+                new Case(
+                        "a clone of another namespace's claim",
+                        b -> b.editSpec()
+                                .withNewDataSourceRef()
+                                .withKind("PersistentVolumeClaim")
+                                .withName("their-db")
+                                .withNamespace("other")
+                                .endDataSourceRef()
+                                .endSpec(),
+                        NFS,
+                        new ClaimVerdict.Reject("the dataSourceRef names claim other/their-db of another namespace: "
+                                + "nfsprov copies a claim only within its own namespace, so that no tenant can read "
+                                + "another's data")),
+                new Case(
+                        "a CSI snapshot",
+                        b -> b.editSpec()
+                                .withNewDataSource()
+                                .withApiGroup("snapshot.storage.k8s.io")
+                                .withKind("VolumeSnapshot")
+                                .withName("snap")
+                                .endDataSource()
+                                .endSpec(),
+                        NFS,
+                        new ClaimVerdict.Reject("a dataSource of kind snapshot.storage.k8s.io/VolumeSnapshot is not "
+                                + "supported: nfsprov fills a new volume only from a claim (kind "
+                                + "PersistentVolumeClaim) of the same namespace, and would otherwise give an empty "
+                                + "one; remove the dataSource to get an empty volume knowingly")),
+                new Case(
+                        "a clone of itself",
+                        b -> b.editSpec()
+                                .withNewDataSource()
+                                .withKind("PersistentVolumeClaim")
+                                .withName("db")
+                                .endDataSource()
+                                .endSpec(),
+                        NFS,
+                        new ClaimVerdict.Reject("the dataSource names the claim itself")),
                 new Case(
                         "no request",
                         b -> b.editSpec().withResources(null).endSpec(),

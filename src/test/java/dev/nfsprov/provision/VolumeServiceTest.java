@@ -167,4 +167,55 @@ class VolumeServiceTest {
         nested.put("nestedValues", "true");
         assertThat(service().provision(claim, nested).nfsPath()).isEqualTo("/export/ns/tenant-b-volume/inside");
     }
+
+    @Test
+    void aCloneIsACopyOfTheSourceAndAnInterruptedOneIsCopiedAgainFromScratch() throws Exception {
+        var service = service();
+        var source = service.provision(claim("pvc-src"), Map.of());
+        Path src = root.resolve("ns-db-pvc-src");
+        java.nio.file.Files.createDirectories(src.resolve("data/deep"));
+        java.nio.file.Files.writeString(src.resolve("data/deep/rows"), "v1");
+        java.nio.file.Files.createSymbolicLink(src.resolve("escape"), Path.of("/etc"));
+        var cloneFacts = new ClaimFacts("ns", "copy", Map.of(), Map.of(), "pvc-copy");
+
+        // An attempt killed mid-copy left the new volume's directory with a file the source no longer has.
+        Path dst = root.resolve("ns-copy-pvc-copy");
+        service.provision(cloneFacts, Map.of());
+        java.nio.file.Files.writeString(dst.resolve("stale"), "from a source that changed");
+
+        var cloned = service.provisionClone(cloneFacts, Map.of(), p -> null, service, "nfs.example", source.nfsPath());
+        assertThat(cloned.volume().nfsPath()).isEqualTo("/export/ns-copy-pvc-copy");
+        assertThat(cloned.copied().files()).isEqualTo(1);
+        assertThat(cloned.copied().links()).isEqualTo(1);
+        assertThat(java.nio.file.Files.readString(dst.resolve("data/deep/rows")))
+                .isEqualTo("v1");
+        assertThat(java.nio.file.Files.readSymbolicLink(dst.resolve("escape")))
+                .as("a link is copied as a link, never followed")
+                .isEqualTo(Path.of("/etc"));
+        assertThat(dst.resolve("stale")).as("copied again from scratch").doesNotExist();
+        assertThat(src.resolve("data/deep/rows")).as("the source is untouched").hasContent("v1");
+    }
+
+    @Test
+    void aCloneIsRefusedWhereTheClassTakesDirectoriesOverOrTheSourceIsNotAVolumeOfTheShare() {
+        var service = service();
+        var cloneFacts = new ClaimFacts("ns", "copy", Map.of(), Map.of(), "pvc-copy");
+        assertThatThrownBy(() -> service.provisionClone(
+                        cloneFacts,
+                        Map.of("existingDirectory", "reuse"),
+                        p -> null,
+                        service,
+                        "nfs.example",
+                        "/export/ns-db-pvc-src"))
+                .isInstanceOf(VolumeService.RejectedException.class)
+                .hasMessageContaining("existingDirectory: reuse");
+        for (String path : new String[] {"/export", "/elsewhere/x", "/export/../etc"}) {
+            assertThatThrownBy(
+                            () -> service.provisionClone(cloneFacts, Map.of(), p -> null, service, "nfs.example", path))
+                    .as(path)
+                    .isInstanceOf(VolumeService.RejectedException.class)
+                    .hasMessageContaining("is not a volume directory of share nfs.example:/export");
+        }
+        assertThat(root).as("nothing made").isEmptyDirectory();
+    }
 }
