@@ -473,10 +473,8 @@ class DoctorIT {
         }
     }
 
-    @Test
-    void aDefaultClassThatIsNotNfsprovsIsSaid(TestNamespace ns) {
-        // issue 32: with local-path as the default doctor printed ✓ and was all green with no nfsprov at all
-        String name = ns.name() + "-local-path";
+    /** A StorageClass marked the cluster's default, of another provisioner. */
+    private void defaultClass(String name, String provisioner) {
         env.client
                 .storage()
                 .v1()
@@ -486,9 +484,16 @@ class DoctorIT {
                         .withName(name)
                         .addToAnnotations("storageclass.kubernetes.io/is-default-class", "true")
                         .endMetadata()
-                        .withProvisioner("rancher.io/local-path")
+                        .withProvisioner(provisioner)
                         .build())
                 .create();
+    }
+
+    @Test
+    void aDefaultClassThatIsNotNfsprovsIsSaid(TestNamespace ns) {
+        // issue 32: with local-path as the default doctor printed ✓ and was all green with no nfsprov at all
+        String name = ns.name() + "-local-path";
+        defaultClass(name, "rancher.io/local-path");
         new dev.nfsprov.testenv.Kube(env.client, ns.name())
                 .storageClass(
                         ns.name() + "-ours",
@@ -518,20 +523,7 @@ class DoctorIT {
     @Test
     void twoDefaultClassesAreAProblem(TestNamespace ns) {
         List<String> names = List.of(ns.name() + "-d1", ns.name() + "-d2");
-        for (String name : names) {
-            env.client
-                    .storage()
-                    .v1()
-                    .storageClasses()
-                    .resource(new StorageClassBuilder()
-                            .withNewMetadata()
-                            .withName(name)
-                            .addToAnnotations("storageclass.kubernetes.io/is-default-class", "true")
-                            .endMetadata()
-                            .withProvisioner("x.io/y")
-                            .build())
-                    .create();
-        }
+        for (String name : names) defaultClass(name, "x.io/y");
         try {
             var r = doctor("--only", "cluster", "-n", ns.name());
             assertThat(r.out()).contains("✗ default StorageClass: 2 defaults " + names);
