@@ -69,7 +69,7 @@ capacityPolicy: {{ . | quote }}
 {{- with .Values.storageClass.overcommit }}
 overcommit: {{ . | quote }}
 {{- end }}
-{{- range $key := list "directoryAnnotations" "directoryIdRange" "nestedValues" "share" "archiveRetention" "archiveMaxBytes" }}
+{{- range $key := list "directoryAnnotations" "directoryIdRange" "nestedValues" "share" "archiveRetention" "archiveMaxBytes" "snapshotRetention" }}
 {{- with (get $.Values.storageClass $key) }}
 {{ $key }}: {{ . | quote }}
 {{- end }}

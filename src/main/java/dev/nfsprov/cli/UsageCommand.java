@@ -68,9 +68,11 @@ final class UsageCommand implements Callable<Integer> {
             throw new UserError("--scan needs --mount-path (the share mounted here) and --nfs-path (its export path)");
         List<PersistentVolume> volumes;
         String namespace;
+        String snapshots;
         try (var client = kube.client(true)) {
             namespace = namespaces.resolve(kube, client, true);
             volumes = client.persistentVolumes().list().getItems();
+            snapshots = snapshots(client, namespace);
         } catch (KubernetesClientException e) {
             throw UserError.api("cannot list PersistentVolumes", e);
         }
@@ -81,8 +83,36 @@ final class UsageCommand implements Callable<Integer> {
         if (!output.text()) output.print(out, UsageTable.objects(rows));
         else if (rows.isEmpty()) out.println("No nfsprov volumes" + (namespace == null ? "" : " in " + namespace));
         else out.print(table(rows, Instant.now()));
+        if (output.text() && snapshots != null) out.println(snapshots);
         out.flush();
         return 0;
+    }
+
+    /**
+     * One line on the ClaimSnapshots kept (they take room on the share too), or null when there are none, or the CRD
+     * is not installed, or this identity may not list them.
+     */
+    private static String snapshots(io.fabric8.kubernetes.client.KubernetesClient client, String namespace) {
+        List<dev.nfsprov.api.ClaimSnapshot> items;
+        try {
+            var op = client.resources(dev.nfsprov.api.ClaimSnapshot.class);
+            items = (namespace == null ? op.inAnyNamespace() : op.inNamespace(namespace))
+                    .list()
+                    .getItems();
+        } catch (KubernetesClientException e) {
+            return null;
+        }
+        var ready = items.stream()
+                .filter(x -> x.getStatus() != null && x.getStatus().ready())
+                .toList();
+        if (items.isEmpty()) return null;
+        long bytes = ready.stream()
+                .mapToLong(
+                        x -> x.getStatus().bytes() == null ? 0 : x.getStatus().bytes())
+                .sum();
+        return "ClaimSnapshots: " + ready.size() + " ready"
+                + (items.size() > ready.size() ? ", " + (items.size() - ready.size()) + " not" : "")
+                + ", holding " + dev.nfsprov.provision.Capacity.human(bytes) + " on the share (nfsprov snapshot list)";
     }
 
     static String table(List<UsageTable.Row> rows, Instant now) {

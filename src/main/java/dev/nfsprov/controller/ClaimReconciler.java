@@ -51,6 +51,9 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
     /** How often a rejected claim is looked at again when neither it nor its class changes. */
     static final Duration REJECTED_RETRY = Duration.ofMinutes(5);
 
+    /** How often a clone or restore whose source is not bound or ready yet is looked at (pipelines make both at once). */
+    static final Duration SOURCE_NOT_READY_RETRY = Duration.ofSeconds(10);
+
     private static final Logger LOG = Logger.getLogger(ClaimReconciler.class.getName());
 
     private final Wiring w;
@@ -164,13 +167,14 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
             // would be a metric series of its own.
             case ClaimVerdict.Reject r -> rejected(claim, storageClass == null ? "" : className, r.reason());
             case ClaimVerdict.Provision p -> provision(claim, storageClass, null);
-            case ClaimVerdict.Clone c -> provision(claim, storageClass, c.source());
+            case ClaimVerdict.Clone c -> provision(claim, storageClass, c);
+            case ClaimVerdict.Restore r -> provision(claim, storageClass, r);
         };
     }
 
-    /** An empty volume, or with {@code cloneOf} (a claim of the same namespace) a copy of that claim's. */
+    /** An empty volume, or with {@code copy} (a Clone or Restore verdict) a copy of what it names. */
     private UpdateControl<PersistentVolumeClaim> provision(
-            PersistentVolumeClaim claim, StorageClass storageClass, String cloneOf) throws ProvisioningFailure {
+            PersistentVolumeClaim claim, StorageClass storageClass, ClaimVerdict copy) throws ProvisioningFailure {
         String className = storageClass.getMetadata().getName();
         long start = System.nanoTime();
         String volumeName = "pvc-" + claim.getMetadata().getUid();
@@ -184,13 +188,13 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
             var share = w.shares().forClass(storageClass.getParameters());
             // The source is looked at when a copy starts; a copy running goes on with what it was given.
             CloneSource source =
-                    cloneOf == null || w.work(share).copying(volumeName) ? null : CloneSource.find(w, claim, cloneOf);
+                    copy == null || w.work(share).copying(volumeName) ? null : CloneSource.find(w, claim, copy);
             long request = Quantities.bytes(
                     claim.getSpec().getResources().getRequests().get("storage"));
             String noRoom = w.provisioned()
                     .grant(storageClass.getParameters(), volumeName, request, request, share, w.work(share));
             if (noRoom != null) return waitForSpace(claim, className, noRoom);
-            if (cloneOf == null)
+            if (copy == null)
                 w.events()
                         .post(
                                 claim,
@@ -209,7 +213,7 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
                     claim.getMetadata().getAnnotations(),
                     volumeName);
             VolumeService.Volume volume;
-            if (cloneOf == null) {
+            if (copy == null) {
                 volume = w.work(share)
                         .step(
                                 "creating the directory of " + key(claim),
@@ -219,7 +223,7 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
                                                 storageClass.getParameters(),
                                                 dir -> w.provisioned().volumeAt(share, dir)));
             } else {
-                var copied = clones.copy(claim, storageClass, share, cloneOf, source, facts);
+                var copied = clones.copy(claim, storageClass, share, copy, source, facts);
                 if (copied.isEmpty())
                     return UpdateControl.<PersistentVolumeClaim>noUpdate().rescheduleAfter(Clones.POLL);
                 volume = copied.get();
@@ -247,6 +251,9 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
             Fields.of("claim", key(claim), "volume", volumeName, "storageClass", className, "path", volume.nfsPath())
                     .log(LOG, Level.INFO, "provisioned");
             return UpdateControl.noUpdate();
+        } catch (CloneSource.NotBoundYet e) {
+            w.provisioned().withdraw(volumeName);
+            return rejected(claim, className, e.getMessage()).rescheduleAfter(SOURCE_NOT_READY_RETRY);
         } catch (RejectedException e) {
             w.provisioned().withdraw(volumeName);
             return rejected(claim, className, e.getMessage());

@@ -1,6 +1,7 @@
 package dev.nfsprov.controller;
 
 import dev.nfsprov.pathtemplate.ClaimFacts;
+import dev.nfsprov.protocol.ClaimVerdict;
 import dev.nfsprov.provision.ShareCatalog;
 import dev.nfsprov.provision.VolumeService;
 import dev.nfsprov.provision.VolumeService.RejectedException;
@@ -31,19 +32,24 @@ final class Clones {
     }
 
     /**
-     * The new volume, once its directory holds the copy of the claim {@code cloneOf}; empty while the copy runs.
-     * {@code source} is that claim found and checked, needed only to start a copy (null while one runs).
+     * The new volume, once its directory holds the copy {@code copy} asks for (a claim's or a snapshot's); empty while
+     * the copy runs. {@code source} is what it names, found and checked, needed only to start a copy (null while one
+     * runs).
      */
     Optional<VolumeService.Volume> copy(
             PersistentVolumeClaim claim,
             StorageClass storageClass,
             ShareCatalog.Entry share,
-            String cloneOf,
+            ClaimVerdict copy,
             CloneSource source,
             ClaimFacts facts)
             throws RejectedException, ShareException {
         String volumeName = facts.volumeName();
-        String from = claim.getMetadata().getNamespace() + "/" + cloneOf;
+        String ns = claim.getMetadata().getNamespace();
+        boolean restore = copy instanceof ClaimVerdict.Restore;
+        String from = restore
+                ? "ClaimSnapshot " + ns + "/" + ((ClaimVerdict.Restore) copy).snapshot()
+                : "claim " + ns + "/" + ((ClaimVerdict.Clone) copy).source();
         Optional<Optional<VolumeService.Cloned>> done;
         try {
             done = w.work(share).copy(volumeName, () -> copyOrForget(claim, storageClass, share, source, facts));
@@ -57,14 +63,8 @@ final class Clones {
                         .post(
                                 claim,
                                 Events.NORMAL,
-                                "Cloning",
-                                "copying claim " + from
-                                        + (source == null
-                                                ? ""
-                                                : " (volume "
-                                                        + source.volume()
-                                                                .getMetadata()
-                                                                .getName() + ")")
+                                restore ? "Restoring" : "Cloning",
+                                "copying " + (source == null ? from : source.what())
                                         + " into a new volume on share "
                                         + share.name()
                                         + "; the claim stays Pending until the copy is complete");
@@ -85,8 +85,8 @@ final class Clones {
                 .post(
                         claim,
                         Events.NORMAL,
-                        "Cloned",
-                        "copied claim " + from + ": " + copied.describe() + seconds + skipped
+                        restore ? "Restored" : "Cloned",
+                        "copied " + from + ": " + copied.describe() + seconds + skipped
                                 + " (crash-consistent: as the files were when each was read)");
         return Optional.of(done.get().get().volume());
     }
@@ -107,9 +107,8 @@ final class Clones {
                         facts,
                         storageClass.getParameters(),
                         dir -> w.provisioned().volumeAt(share, dir),
-                        source.share().volumes(),
-                        source.nfsServer(),
-                        source.nfsPath());
+                        source.share().volumes().share(),
+                        source.directory());
         var now = w.client()
                 .persistentVolumeClaims()
                 .inNamespace(claim.getMetadata().getNamespace())

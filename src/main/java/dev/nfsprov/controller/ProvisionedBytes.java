@@ -26,6 +26,11 @@ final class ProvisionedBytes {
 
     private volatile IndexerResourceCache<PersistentVolume> volumes;
     private final Map<String, Grant> granted = new ConcurrentHashMap<>();
+    /** Snapshots' copies by id: each counts as its source's capacity, on the share it is kept on. */
+    private final Map<String, Held> snapshots = new ConcurrentHashMap<>();
+
+    /** A snapshot's share and bytes, and whether its source's class shares the budget. */
+    private record Held(String share, long bytes, boolean budgeted) {}
     /** Whether the class of this name says capacityPolicy: provisioned (its volumes share the budget). */
     private final java.util.function.Predicate<String> budgeted;
 
@@ -71,12 +76,63 @@ final class ProvisionedBytes {
      * grants there.
      */
     long total(ShareCatalog.Entry share) {
-        return total(share, v -> true);
+        return Capacity.add(total(share, v -> true), snapshotBytes(share, false));
     }
 
     /** The same, for the volumes of classes with capacityPolicy: provisioned only: the share's budget in use. */
     long budgeted(ShareCatalog.Entry share) {
-        return total(share, v -> budgeted.test(v.getSpec().getStorageClassName()));
+        return Capacity.add(
+                total(share, v -> budgeted.test(v.getSpec().getStorageClassName())), snapshotBytes(share, true));
+    }
+
+    /** Bytes held by snapshots on a share (only those of budgeted classes if {@code budgetedOnly}). */
+    long snapshotBytes(ShareCatalog.Entry share, boolean budgetedOnly) {
+        return snapshots.values().stream()
+                .filter(h -> h.share().equals(share.name()) && (h.budgeted() || !budgetedOnly))
+                .mapToLong(Held::bytes)
+                .reduce(0, Capacity::add);
+    }
+
+    /** How many snapshots a share keeps. */
+    long snapshotCount(ShareCatalog.Entry share) {
+        return snapshots.values().stream()
+                .filter(h -> h.share().equals(share.name()))
+                .count();
+    }
+
+    /**
+     * Takes room on the share for a snapshot of {@code bytes} under its source class's policy (as {@link #grant} does
+     * for a volume), or says why not; {@code taken}: it exists already (a restart), so it is counted, never refused.
+     */
+    synchronized String reserveSnapshot(
+            Map<String, String> classParameters,
+            String id,
+            long bytes,
+            boolean taken,
+            ShareCatalog.Entry share,
+            ShareWork shareWork)
+            throws RejectedException, ShareException {
+        var policy = Capacity.policy(classParameters);
+        var held = snapshots.get(id);
+        if (held != null && held.share().equals(share.name())) return null;
+        if (policy != Capacity.Policy.NONE && !taken) {
+            long[] space = shareWork.step(
+                    "measuring the share", () -> share.volumes().share().space());
+            long inUse = policy == Capacity.Policy.PROVISIONED ? budgeted(share) : 0;
+            String refusal = Capacity.refusal(classParameters, bytes, new Capacity.Space(space[0], space[1], inUse));
+            if (refusal != null) return refusal;
+        }
+        snapshots.put(id, new Held(share.name(), bytes, policy == Capacity.Policy.PROVISIONED));
+        return null;
+    }
+
+    void releaseSnapshot(String id) {
+        snapshots.remove(id);
+    }
+
+    /** Forgets the snapshots whose resource is gone (ids not in {@code live}): their copies go with the sweep. */
+    void retainSnapshots(java.util.Set<String> live) {
+        snapshots.keySet().retainAll(live);
     }
 
     private long total(ShareCatalog.Entry share, java.util.function.Predicate<PersistentVolume> counted) {

@@ -55,6 +55,7 @@ public final class ProvisionerApp implements AutoCloseable {
     private final Map<String, ShareWork> works = new LinkedHashMap<>();
     private ProbeServer probes;
     private UsageScanner usage;
+    private SnapshotSweep snapshotSweep;
     private volatile boolean closing;
 
     public ProvisionerApp(ProvisionerSettings settings, KubernetesClient client) {
@@ -135,6 +136,20 @@ public final class ProvisionerApp implements AutoCloseable {
                         pvs::ours,
                         v -> {},
                         v -> VolumeReconciler.stub(v, shares)));
+        if (snapshotsInstalled()) {
+            var snapshots = new SnapshotReconciler(wiring);
+            operator.register(
+                    snapshots,
+                    c -> watched(
+                            // generation-aware: its own status patches must not start another copy (a refused
+                            // copy retried on each of them ran in a loop); spec changes and timers do
+                            c.withName("snapshots").withGenerationAware(true).withRetry(retry()),
+                            TENANT_LIST_PAGE,
+                            s -> true,
+                            SnapshotReconciler::fit,
+                            s -> null));
+            snapshotSweep = new SnapshotSweep(wiring, snapshots, registry);
+        }
         probes = ProbeServer.start(
                 settings.metricsAddress(),
                 settings.probeAddress(),
@@ -148,7 +163,10 @@ public final class ProvisionerApp implements AutoCloseable {
                 () -> problems(ShareWork::identityProblem));
         operator.start();
         pvs.started();
-        if (!settings.leaderElection()) usage.start();
+        if (!settings.leaderElection()) {
+            usage.start();
+            if (snapshotSweep != null) snapshotSweep.start();
+        }
         LOG.info(() -> "nfsprov controller started: provisioner " + settings.provisionerName() + ", "
                 + settings.shares().stream()
                         .map(m -> "share " + m.name() + " " + m.where() + " mounted at " + m.mountPath())
@@ -172,6 +190,25 @@ public final class ProvisionerApp implements AutoCloseable {
     /** Work only the leader does besides reconciling: measuring the volumes. */
     private void startLeading() {
         if (usage != null) usage.start();
+        if (snapshotSweep != null) snapshotSweep.start();
+    }
+
+    /**
+     * Whether the ClaimSnapshot CRD is installed (the chart installs it; a kustomize or hand-made install may lack it):
+     * asked by discovery, which every client may read. Without it the controller provisions as ever and says once that
+     * snapshots are off, instead of failing to start on an informer for a kind the API server does not serve.
+     */
+    private boolean snapshotsInstalled() {
+        try {
+            if (client.supports(dev.nfsprov.api.ClaimSnapshot.class)) return true;
+        } catch (RuntimeException e) {
+            LOG.warning("cannot tell whether the ClaimSnapshot CRD is installed (" + ApiErrors.describeAny(e)
+                    + "); snapshots are off until the controller restarts");
+            return false;
+        }
+        LOG.warning("the ClaimSnapshot CRD (claimsnapshots.nfsprov.dev) is not installed: snapshots are off; install"
+                + " it (the chart does) and restart the controller");
+        return false;
     }
 
     /**
@@ -252,6 +289,7 @@ public final class ProvisionerApp implements AutoCloseable {
         if (events != null) events.close();
         works.values().forEach(ShareWork::close);
         if (usage != null) usage.close();
+        if (snapshotSweep != null) snapshotSweep.close();
         if (probes != null) probes.close();
         if (operator != null && settings.leaderElection()) releaseLease();
     }

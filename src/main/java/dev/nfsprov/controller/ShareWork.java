@@ -173,6 +173,15 @@ final class ShareWork implements AutoCloseable {
         return clones.containsKey(key);
     }
 
+    /** Whether no copy for {@code key} runs now; a finished one nobody asked for is forgotten. */
+    boolean idle(String key) {
+        Future<?> f = clones.get(key);
+        if (f == null) return true;
+        if (!f.isDone()) return false;
+        clones.remove(key, f);
+        return true;
+    }
+
     /** Forgets a finished copy nobody will ask for (its claim is gone). */
     void forgetCopy(String key) {
         clones.remove(key);

@@ -41,7 +41,11 @@ public final class ClusterChecks {
             new String[] {"", "persistentvolumes", "patch"},
             new String[] {"storage.k8s.io", "storageclasses", "watch"},
             new String[] {"", "events", "create"},
-            new String[] {"", "pods", "watch"});
+            new String[] {"", "pods", "watch"},
+            new String[] {"nfsprov.dev", "claimsnapshots", "get"},
+            new String[] {"nfsprov.dev", "claimsnapshots", "watch"},
+            new String[] {"nfsprov.dev", "claimsnapshots", "delete"},
+            new String[] {"nfsprov.dev", "claimsnapshots/status", "patch"});
 
     private final KubernetesClient client;
     private final String configSource;
@@ -443,6 +447,7 @@ public final class ClusterChecks {
             }
             case ClaimVerdict.Provision p -> {}
             case ClaimVerdict.Clone c -> {} // the copy's failures are Events, looked at below
+            case ClaimVerdict.Restore r -> {}
         }
         Optional<Event> failed = lastFailure(claim);
         if (controllers.running(sc.getProvisioner()).isEmpty()) {

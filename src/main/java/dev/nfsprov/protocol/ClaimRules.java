@@ -94,10 +94,16 @@ public final class ClaimRules {
         return new ClaimVerdict.Provision();
     }
 
+    /** The API group and kind of nfsprov's snapshots (dev.nfsprov.api.ClaimSnapshot), as a dataSourceRef names them. */
+    public static final String SNAPSHOT_GROUP = "nfsprov.dev";
+
+    public static final String SNAPSHOT_KIND = "ClaimSnapshot";
+
     /**
-     * A claim with a data source: a clone of a claim of its own namespace, or refused. dataSourceRef wins where both
-     * are set (the API server keeps them equal unless the ref names a namespace). Never an empty volume where data
-     * was asked for: that is how pipelines on nfs-subdir lose data silently.
+     * A claim with a data source: a clone of a claim, or a restore of a ClaimSnapshot, of its own namespace, or
+     * refused. dataSourceRef wins where both are set (the API server keeps them equal unless the ref names a namespace
+     * or a kind dataSource cannot hold). Never an empty volume where data was asked for: that is how pipelines on
+     * nfs-subdir lose data silently.
      */
     private static ClaimVerdict dataSource(PersistentVolumeClaim claim) {
         var spec = claim.getSpec();
@@ -106,20 +112,25 @@ public final class ClaimRules {
         String kind = ref != null ? ref.getKind() : spec.getDataSource().getKind();
         String name = ref != null ? ref.getName() : spec.getDataSource().getName();
         String namespace = ref != null ? ref.getNamespace() : null;
-        if ((group != null && !group.isEmpty()) || !"PersistentVolumeClaim".equals(kind)) {
+        boolean claimKind = (group == null || group.isEmpty()) && "PersistentVolumeClaim".equals(kind);
+        boolean snapshotKind = SNAPSHOT_GROUP.equals(group) && SNAPSHOT_KIND.equals(kind);
+        if (!claimKind && !snapshotKind) {
             return new ClaimVerdict.Reject(
                     "a dataSource of kind " + (group == null || group.isEmpty() ? "" : group + "/")
                             + kind + " is not supported: nfsprov fills a new volume only from a claim (kind "
-                            + "PersistentVolumeClaim) of the same namespace, and would otherwise give an empty one; remove "
-                            + "the dataSource to get an empty volume knowingly");
+                            + "PersistentVolumeClaim) or a ClaimSnapshot (apiGroup " + SNAPSHOT_GROUP + ") of the same"
+                            + " namespace, and would otherwise give an empty one; remove the dataSource to get an"
+                            + " empty volume knowingly");
         }
+        String what = claimKind ? "claim" : "ClaimSnapshot";
         String own = claim.getMetadata().getNamespace();
         if (namespace != null && !namespace.isEmpty() && !namespace.equals(own)) {
-            return new ClaimVerdict.Reject("the dataSourceRef names claim " + namespace + "/" + name
-                    + " of another namespace: nfsprov copies a claim only within its own namespace, so that no "
+            return new ClaimVerdict.Reject("the dataSourceRef names " + what + " " + namespace + "/" + name
+                    + " of another namespace: nfsprov copies only within a claim's own namespace, so that no "
                     + "tenant can read another's data");
         }
-        if (name == null || name.isEmpty()) return new ClaimVerdict.Reject("the dataSource names no claim");
+        if (name == null || name.isEmpty()) return new ClaimVerdict.Reject("the dataSource names no " + what);
+        if (snapshotKind) return new ClaimVerdict.Restore(name);
         if (name.equals(claim.getMetadata().getName()))
             return new ClaimVerdict.Reject("the dataSource names the claim itself");
         return new ClaimVerdict.Clone(name);

@@ -11,6 +11,12 @@ public sealed interface ClaimVerdict {
      */
     record Clone(String source) implements ClaimVerdict {}
 
+    /**
+     * Make its directory as a copy of the ClaimSnapshot {@code snapshot} of the same namespace (its dataSourceRef), and
+     * its volume once the copy is complete.
+     */
+    record Restore(String snapshot) implements ClaimVerdict {}
+
     /** Nothing yet: the claim will be provisioned once what the reason names has happened. */
     record Wait(String reason) implements ClaimVerdict {}
 

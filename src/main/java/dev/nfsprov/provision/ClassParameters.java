@@ -33,7 +33,8 @@ public final class ClassParameters {
             Capacity.PARAM_POLICY,
             Capacity.PARAM_OVERCOMMIT,
             Retention.PARAM_RETENTION,
-            Retention.PARAM_MAX_BYTES);
+            Retention.PARAM_MAX_BYTES,
+            Snapshots.PARAM_RETENTION);
 
     /** The known key a name is a near-miss of (case aside, or at most two letters off), or null. */
     public static String nearMiss(String key) {

@@ -51,7 +51,7 @@ public final class VolumeService {
             String nfsServer, String nfsPath, OnDelete onDelete, boolean consumerOwned, boolean ownerRefused) {}
 
     /** Something wrong with the claim or its class: said once to the claim's owner, retried when either changes. */
-    public static final class RejectedException extends Exception {
+    public static class RejectedException extends Exception {
         public RejectedException(String message) {
             super(message);
         }
@@ -61,6 +61,7 @@ public final class VolumeService {
     private final ShareLocation location;
     private final DirectorySettings defaults;
     private final Reclaimer reclaimer;
+    private final Snapshots snapshots;
     private final Map<String, PathTemplate> templates = new ConcurrentHashMap<>();
 
     public VolumeService(Share share, ShareLocation location, DirectorySettings defaults) {
@@ -68,6 +69,7 @@ public final class VolumeService {
         this.location = location;
         this.defaults = defaults;
         this.reclaimer = new Reclaimer(share);
+        this.snapshots = new Snapshots(share);
     }
 
     public ShareLocation location() {
@@ -214,6 +216,7 @@ public final class VolumeService {
         try {
             dev.nfsprov.reclaim.Retention.retention(classParameters);
             dev.nfsprov.reclaim.Retention.maxBytes(classParameters);
+            dev.nfsprov.reclaim.Retention.duration(classParameters, Snapshots.PARAM_RETENTION);
         } catch (IllegalArgumentException e) {
             throw new RejectedException(e.getMessage());
         }
@@ -260,8 +263,8 @@ public final class VolumeService {
     public record Cloned(Volume volume, dev.nfsprov.share.TreeCount copied, long copyNanos) {}
 
     /**
-     * A volume whose directory holds a copy of another volume's ({@code from}'s directory at {@code sourceServer}:
-     * {@code sourcePath}, on this share or another), made as {@link #provision} makes it, then filled through
+     * A volume whose directory holds a copy of {@code source}, a directory of {@code from} (this share or another: a
+     * volume for a clone, a snapshot's copy for a restore), made as {@link #provision} makes it, then filled through
      * directory handles ({@link Share#copyTree}: links as links, modes, owners, times, holes, hard links). The caller
      * makes the PersistentVolume only after this returns, so no half copy is ever bound; a directory of this volume
      * found here is an interrupted copy (its volume does not exist yet) and is deleted and copied again, never
@@ -272,27 +275,40 @@ public final class VolumeService {
             ClaimFacts claim,
             Map<String, String> classParameters,
             java.util.function.Function<RelativePath, String> volumeAt,
-            VolumeService from,
-            String sourceServer,
-            String sourcePath)
+            Share from,
+            RelativePath source)
             throws RejectedException, ShareException {
         if (existing(classParameters) == Share.Existing.REUSE) {
             throw new RejectedException("the StorageClass takes existing directories over (existingDirectory: reuse),"
-                    + " so a copy could land in data that is already there; clone into a class without it");
+                    + " so a copy could land in data that is already there; copy into a class without it");
         }
-        RelativePath source = from.location
-                .directoryOf(sourceServer, sourcePath)
-                .filter(d -> !d.segments().isEmpty())
-                .orElseThrow(() -> new RejectedException("the volume to copy (" + sourceServer + ":" + sourcePath
-                        + ") is not a volume directory of share " + from.location.server() + ":"
-                        + from.location.exportPath()));
         RelativePath directory = directory(claim, classParameters);
         String marker = share.kind(directory) == Share.Kind.DIRECTORY ? share.readMarker(directory) : null;
         if (marker != null && marker.strip().equals(claim.volumeName())) share.deleteTree(directory);
         Volume volume = provision(claim, classParameters, volumeAt);
         long start = System.nanoTime();
-        var copied = from.share.copyTree(source, share, directory);
+        dev.nfsprov.share.TreeCount copied;
+        try {
+            copied = from.copyTree(source, share, directory);
+        } catch (dev.nfsprov.share.TreeTooLargeException e) {
+            share.deleteTree(directory); // half a copy, of this volume alone: nothing of it kept
+            share.forgetVolume(directory);
+            throw new RejectedException(e.getMessage() + "; nothing of the copy is kept");
+        }
         return new Cloned(volume, copied, System.nanoTime() - start);
+    }
+
+    /** The volume directory behind an nfs server and path of this share, or why it is none. */
+    public RelativePath volumeDirectory(String nfsServer, String nfsPath) throws RejectedException {
+        return location.directoryOf(nfsServer, nfsPath)
+                .filter(d -> !d.segments().isEmpty())
+                .orElseThrow(() -> new RejectedException("the volume at " + nfsServer + ":" + nfsPath
+                        + " is not a volume directory of share " + location.server() + ":" + location.exportPath()));
+    }
+
+    /** The point-in-time copies kept on this share. */
+    public Snapshots snapshots() {
+        return snapshots;
     }
 
     /**

@@ -27,12 +27,21 @@ public final class Retention {
     public record Expired(Archives.Archive archive, String reason) {}
 
     public static Duration retention(Map<String, String> classParameters) {
-        String v = classParameters == null ? null : classParameters.get(PARAM_RETENTION);
+        return duration(classParameters, PARAM_RETENTION);
+    }
+
+    /** A class parameter holding a duration (archiveRetention, snapshotRetention), or null when unset. */
+    public static Duration duration(Map<String, String> classParameters, String parameter) {
+        String v = classParameters == null ? null : classParameters.get(parameter);
         if (v == null || v.isBlank()) return null;
+        return duration(v, "StorageClass parameter " + parameter);
+    }
+
+    /** A duration as 30d, 12h or 90m; {@code what} names where it was read, for the refusal. */
+    public static Duration duration(String v, String what) {
         var m = Pattern.compile("([0-9]{1,6})([dhm])").matcher(v.strip());
         if (!m.matches() || Long.parseLong(m.group(1)) == 0)
-            throw new IllegalArgumentException("StorageClass parameter " + PARAM_RETENTION + "=\"" + v
-                    + "\" is not a duration such as 30d, 12h or 90m");
+            throw new IllegalArgumentException(what + "=\"" + v + "\" is not a duration such as 30d, 12h or 90m");
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {
             case "d" -> Duration.ofDays(n);

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Dir implements AutoCloseable {
 
-    static final class ErrnoException extends IOException {
+    static class ErrnoException extends IOException {
         final int errno;
 
         ErrnoException(String call, String name, int errno) {

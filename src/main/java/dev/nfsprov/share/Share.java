@@ -506,8 +506,35 @@ public final class Share {
         try (Dir src = openExisting(from);
                 Dir dst = target.openExisting(to)) {
             return TreeCopy.copy(src.fd(), dst.fd());
+        } catch (TreeCopy.TooLarge e) {
+            throw new TreeTooLargeException("cannot copy " + from + ": " + e.getMessage());
         } catch (IOException e) {
             throw new ShareException("cannot copy " + from + " to " + to + ": " + ShareException.describe(e), e);
+        }
+    }
+
+    /**
+     * Makes a directory of nfsprov's own (reserved names allowed: this is not a volume) and its missing parents, each
+     * through its parent's handle, never through a link; true if the leaf was made now.
+     */
+    public boolean makeDirectories(RelativePath path, int mode) throws ShareException {
+        Dir dir = null;
+        try {
+            dir = Dir.open(root);
+            boolean made = false;
+            for (String segment : path.segments()) {
+                made = dir.mkdir(segment, mode);
+                Dir next = dir.openDir(segment);
+                dir.close();
+                dir = next;
+            }
+            return made;
+        } catch (Dir.ErrnoException e) {
+            throw onTheWay(path, e);
+        } catch (IOException e) {
+            throw new ShareException("cannot create " + path + ": " + ShareException.describe(e), e);
+        } finally {
+            if (dir != null) dir.close();
         }
     }
 

@@ -22,6 +22,14 @@ import java.util.Map;
 final class TreeCopy {
 
     static final int MAX_DEPTH = 256;
+
+    /** The tree is past a bound of the copy: the tree's doing, not the share's. */
+    static final class TooLarge extends Dir.ErrnoException {
+        TooLarge(String call, String name, int errno) {
+            super(call, name, errno);
+        }
+    }
+
     static final int MAX_LINK_BYTES = 8 << 20;
     static final int MAX_LINKED = 100_000;
     static final int MAX_SKIPPED_NAMED = 100;
@@ -93,7 +101,7 @@ final class TreeCopy {
                 var s = Native.Stat.of(st);
                 if (s.isDirectory()) {
                     if (stack.size() > MAX_DEPTH)
-                        throw new Dir.ErrnoException(
+                        throw new TooLarge(
                                 "copy", Dir.printable(name) + " (deeper than " + MAX_DEPTH + " levels)", Native.ELOOP);
                     dirs++;
                     int src = open(f.src(), name, Native.OPEN_DIR);
@@ -146,7 +154,7 @@ final class TreeCopy {
             }
             byte[] here = chain(stack, name);
             if (linkBytes + here.length > MAX_LINK_BYTES || firstCopies.size() >= MAX_LINKED)
-                throw new Dir.ErrnoException(
+                throw new TooLarge(
                         "copy",
                         "hard-linked files (more than " + MAX_LINKED + ", or " + MAX_LINK_BYTES
                                 + " bytes of their paths, to remember)",

@@ -176,6 +176,7 @@ class ChartIT {
         samples.put("overcommit", "1.5");
         samples.put("archiveRetention", "30d");
         samples.put("archiveMaxBytes", "10Gi");
+        samples.put("snapshotRetention", "7d");
         assertThat(samples.keySet()).containsExactlyInAnyOrderElementsOf(dev.nfsprov.provision.ClassParameters.KNOWN);
         var values = new java.util.ArrayList<String>(List.of("--set", "nfs.server=127.0.0.1"));
         samples.forEach((k, v) -> values.addAll(List.of("--set-string", "storageClass." + k + "=" + v)));
@@ -196,6 +197,7 @@ class ChartIT {
         var role = objects(ns.env(), Chart.template("verbs", ns.name(), Chart.GUIDE_VALUES)).stream()
                 .filter(io.fabric8.kubernetes.api.model.rbac.ClusterRole.class::isInstance)
                 .map(io.fabric8.kubernetes.api.model.rbac.ClusterRole.class::cast)
+                .filter(c -> c.getMetadata().getName().endsWith("-runner"))
                 .findFirst()
                 .orElseThrow();
         var granted = new java.util.TreeSet<String>();

@@ -53,6 +53,7 @@ class KustomizeIT {
                         "nfsprov",
                         "nfsprov",
                         List.of(
+                                "--include-crds",
                                 "--set",
                                 "nfs.server=nas.test",
                                 "--set",

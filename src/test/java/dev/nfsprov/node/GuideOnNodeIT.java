@@ -220,44 +220,7 @@ class GuideOnNodeIT {
                 .isEqualTo(999);
 
         // Another workload mounting the same claim as uid 1000 cannot even list it.
-        client.pods()
-                .inNamespace(KUBEFLOW)
-                .resource(new io.fabric8.kubernetes.api.model.PodBuilder()
-                        .withNewMetadata()
-                        .withName("snoop")
-                        .endMetadata()
-                        .withNewSpec()
-                        .withRestartPolicy("Never")
-                        .withTerminationGracePeriodSeconds(1L)
-                        .withNewSecurityContext()
-                        .withRunAsUser(1000L)
-                        .withRunAsGroup(1000L)
-                        .endSecurityContext()
-                        .addNewContainer()
-                        .withName("snoop")
-                        .withImage(NodeEnvironment.TOOLBOX)
-                        .withImagePullPolicy("Never")
-                        .withCommand("sh", "-c", "cat /data/written-by-pod; ls /data")
-                        .addNewVolumeMount()
-                        .withName("data")
-                        .withMountPath("/data")
-                        .endVolumeMount()
-                        .endContainer()
-                        .addNewVolume()
-                        .withName("data")
-                        .withNewPersistentVolumeClaim()
-                        .withClaimName("owned-mysql")
-                        .endPersistentVolumeClaim()
-                        .endVolume()
-                        .endSpec()
-                        .build())
-                .create();
-        Pod done = Await.until(
-                "the snooping Pod finished",
-                Duration.ofSeconds(90),
-                () -> client.pods().inNamespace(KUBEFLOW).withName("snoop").get(),
-                p -> p != null
-                        && List.of("Succeeded", "Failed").contains(p.getStatus().getPhase()));
+        Pod done = runToEnd("snoop", 1000, "owned-mysql", "cat /data/written-by-pod; ls /data");
         String log = client.pods().inNamespace(KUBEFLOW).withName("snoop").getLog();
         assertThat(done.getStatus().getPhase()).as(log).isEqualTo("Failed");
         assertThat(log).contains("Permission denied").doesNotContain("kubeflow");
@@ -270,6 +233,55 @@ class GuideOnNodeIT {
 
     @Test
     @Order(5)
+    void aSnapshotOfWhatAPodWroteIsRestoredIntoAClaimAnotherPodReads() throws Exception {
+        // The mysql Pod wrote written-by-pod ("kubeflow") on its claim (Order 3); the chart installed the CRD.
+        String made = nfsprov(
+                "snapshot", "create", "mysql-pv-claim", "-n", KUBEFLOW, "--name", "mysql-nightly", "--wait", "2m");
+        assertThat(made)
+                .contains("claimsnapshot kubeflow/mysql-nightly created")
+                .contains("ready: ")
+                .endsWith("exit 0");
+        var pv = client.persistentVolumes()
+                .withName(kubeflow.claim("mysql-pv-claim").getSpec().getVolumeName())
+                .get();
+        Path source = node.exportDir.resolve(
+                pv.getSpec().getNfs().getPath().substring(node.nfsPath.length()).replaceFirst("^/", ""));
+        Files.writeString(source.resolve("written-by-pod"), "changed after the snapshot\n");
+
+        kubeflow.kube()
+                .create(kubeflow.kube()
+                        .claimBuilder("mysql-restored", "nfs")
+                        .editSpec()
+                        .editResources()
+                        .addToRequests(
+                                "storage",
+                                kubeflow.claim("mysql-pv-claim")
+                                        .getSpec()
+                                        .getResources()
+                                        .getRequests()
+                                        .get("storage"))
+                        .endResources()
+                        .withNewDataSourceRef()
+                        .withApiGroup("nfsprov.dev")
+                        .withKind("ClaimSnapshot")
+                        .withName("mysql-nightly")
+                        .endDataSourceRef()
+                        .endSpec());
+        Pod done = runToEnd("reader", 999, "mysql-restored", "cat /data/written-by-pod");
+        String log = client.pods().inNamespace(KUBEFLOW).withName("reader").getLog();
+        assertThat(done.getStatus().getPhase()).as(log).isEqualTo("Succeeded");
+        assertThat(log)
+                .as("what the Pod wrote, as it was when the snapshot was taken")
+                .isEqualTo("kubeflow\n");
+        assertThat(nfsprov("snapshot", "list", "-n", KUBEFLOW))
+                .contains("mysql-nightly")
+                .contains("mysql-pv-claim")
+                .endsWith("exit 0");
+        client.pods().inNamespace(KUBEFLOW).withName("reader").delete();
+    }
+
+    @Test
+    @Order(6)
     void doctorRunsFromTheImageAsTheChartsCliServiceAccount() {
         upgrade("--set", "cliRole.create=true", "--set", "cliRole.serviceAccount=true");
         // What docs/install.md documents as `kubectl run --rm -i ... -- doctor`, as a Pod whose log is read.
@@ -314,7 +326,7 @@ class GuideOnNodeIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void withTwoReplicasTheOtherTakesOverWhenTheLeaderIsDeleted() {
         upgrade("--set", "replicaCount=2");
         Await.until(
@@ -354,7 +366,7 @@ class GuideOnNodeIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aBurstOf300ClaimsUnderTheChartsMemoryLimitNeverRestartsTheController() {
         Await.until("one controller Pod Running and ready", Duration.ofSeconds(120), () -> {
             var pods = controllerPods();
@@ -406,7 +418,7 @@ class GuideOnNodeIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void upgradeTakesEffectAndUninstallLeavesEveryVolumeAndDirectory() throws Exception {
         var ns = "lifecycle";
         Workloads.namespace(client, ns);
@@ -535,10 +547,52 @@ class GuideOnNodeIT {
         return holder == null || holder.lastIndexOf('_') < 0 ? holder : holder.substring(0, holder.lastIndexOf('_'));
     }
 
+    /** A Pod of the toolbox in kubeflow, as uid:gid {@code id}, with {@code claim} at /data, run until it ends. */
+    private Pod runToEnd(String name, long id, String claim, String command) {
+        client.pods()
+                .inNamespace(KUBEFLOW)
+                .resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withRestartPolicy("Never")
+                        .withTerminationGracePeriodSeconds(1L)
+                        .withNewSecurityContext()
+                        .withRunAsUser(id)
+                        .withRunAsGroup(id)
+                        .endSecurityContext()
+                        .addNewContainer()
+                        .withName(name)
+                        .withImage(NodeEnvironment.TOOLBOX)
+                        .withImagePullPolicy("Never")
+                        .withCommand("sh", "-c", command)
+                        .addNewVolumeMount()
+                        .withName("data")
+                        .withMountPath("/data")
+                        .endVolumeMount()
+                        .endContainer()
+                        .addNewVolume()
+                        .withName("data")
+                        .withNewPersistentVolumeClaim()
+                        .withClaimName(claim)
+                        .endPersistentVolumeClaim()
+                        .endVolume()
+                        .endSpec()
+                        .build())
+                .create();
+        return Await.until(
+                "Pod " + name + " finished",
+                Duration.ofSeconds(120),
+                () -> client.pods().inNamespace(KUBEFLOW).withName(name).get(),
+                p -> p != null
+                        && List.of("Succeeded", "Failed").contains(p.getStatus().getPhase()));
+    }
+
     private String nfsprov(String... args) {
         var all = new ArrayList<>(List.of(args));
-        all.add(1, "--kubeconfig");
-        all.add(2, node.kubeconfig.toString());
+        all.add("--kubeconfig"); // last: the (sub)command's own option, however deep it is
+        all.add(node.kubeconfig.toString());
         var r = dev.nfsprov.testenv.Cli.run(all);
         return r.all() + "\nexit " + r.exit();
     }

@@ -178,8 +178,47 @@ class ClaimRulesTest {
                                 .endSpec(),
                         NFS,
                         new ClaimVerdict.Reject("the dataSourceRef names claim other/their-db of another namespace: "
-                                + "nfsprov copies a claim only within its own namespace, so that no tenant can read "
+                                + "nfsprov copies only within a claim's own namespace, so that no tenant can read "
                                 + "another's data")),
+                new Case(
+                        "a restore (dataSourceRef to a ClaimSnapshot)",
+                        b -> b.editSpec()
+                                .withNewDataSourceRef()
+                                .withApiGroup("nfsprov.dev")
+                                .withKind("ClaimSnapshot")
+                                .withName("nightly")
+                                .endDataSourceRef()
+                                .endSpec(),
+                        NFS,
+                        new ClaimVerdict.Restore("nightly")),
+                new Case(
+                        "a restore of another namespace's snapshot",
+                        b -> b.editSpec()
+                                .withNewDataSourceRef()
+                                .withApiGroup("nfsprov.dev")
+                                .withKind("ClaimSnapshot")
+                                .withName("their-nightly")
+                                .withNamespace("other")
+                                .endDataSourceRef()
+                                .endSpec(),
+                        NFS,
+                        new ClaimVerdict.Reject("the dataSourceRef names ClaimSnapshot other/their-nightly of another "
+                                + "namespace: nfsprov copies only within a claim's own namespace, so that no tenant "
+                                + "can read another's data")),
+                new Case(
+                        "a ClaimSnapshot kind of another group",
+                        b -> b.editSpec()
+                                .withNewDataSourceRef()
+                                .withApiGroup("example.com")
+                                .withKind("ClaimSnapshot")
+                                .withName("nightly")
+                                .endDataSourceRef()
+                                .endSpec(),
+                        NFS,
+                        new ClaimVerdict.Reject("a dataSource of kind example.com/ClaimSnapshot is not supported: "
+                                + "nfsprov fills a new volume only from a claim (kind PersistentVolumeClaim) or a "
+                                + "ClaimSnapshot (apiGroup nfsprov.dev) of the same namespace, and would otherwise "
+                                + "give an empty one; remove the dataSource to get an empty volume knowingly")),
                 new Case(
                         "a CSI snapshot",
                         b -> b.editSpec()
@@ -192,8 +231,9 @@ class ClaimRulesTest {
                         NFS,
                         new ClaimVerdict.Reject("a dataSource of kind snapshot.storage.k8s.io/VolumeSnapshot is not "
                                 + "supported: nfsprov fills a new volume only from a claim (kind "
-                                + "PersistentVolumeClaim) of the same namespace, and would otherwise give an empty "
-                                + "one; remove the dataSource to get an empty volume knowingly")),
+                                + "PersistentVolumeClaim) or a ClaimSnapshot (apiGroup nfsprov.dev) of the same "
+                                + "namespace, and would otherwise give an empty one; remove the dataSource to get an "
+                                + "empty volume knowingly")),
                 new Case(
                         "a clone of itself",
                         b -> b.editSpec()

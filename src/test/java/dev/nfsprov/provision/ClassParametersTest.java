@@ -54,7 +54,7 @@ class ClassParametersTest {
                 .containsExactly("StorageClass parameter(s) mountOptions, server are not ones nfsprov reads, and are"
                         + " ignored (as nfs-subdir ignores them); mount options belong in the class's own"
                         + " mountOptions field, not its parameters");
-        assertThat(ClassParameters.KNOWN).hasSize(13).doesNotHaveDuplicates();
-        assertThat(List.copyOf(ClassParameters.KNOWN)).contains("pathPattern", "archiveMaxBytes");
+        assertThat(ClassParameters.KNOWN).hasSize(14).doesNotHaveDuplicates();
+        assertThat(List.copyOf(ClassParameters.KNOWN)).contains("pathPattern", "archiveMaxBytes", "snapshotRetention");
     }
 }

@@ -183,7 +183,12 @@ class VolumeServiceTest {
         service.provision(cloneFacts, Map.of());
         java.nio.file.Files.writeString(dst.resolve("stale"), "from a source that changed");
 
-        var cloned = service.provisionClone(cloneFacts, Map.of(), p -> null, service, "nfs.example", source.nfsPath());
+        var cloned = service.provisionClone(
+                cloneFacts,
+                Map.of(),
+                p -> null,
+                service.share(),
+                service.volumeDirectory("nfs.example", source.nfsPath()));
         assertThat(cloned.volume().nfsPath()).isEqualTo("/export/ns-copy-pvc-copy");
         assertThat(cloned.copied().files()).isEqualTo(1);
         assertThat(cloned.copied().links()).isEqualTo(1);
@@ -204,14 +209,12 @@ class VolumeServiceTest {
                         cloneFacts,
                         Map.of("existingDirectory", "reuse"),
                         p -> null,
-                        service,
-                        "nfs.example",
-                        "/export/ns-db-pvc-src"))
+                        service.share(),
+                        service.volumeDirectory("nfs.example", "/export/ns-db-pvc-src")))
                 .isInstanceOf(VolumeService.RejectedException.class)
                 .hasMessageContaining("existingDirectory: reuse");
         for (String path : new String[] {"/export", "/elsewhere/x", "/export/../etc"}) {
-            assertThatThrownBy(
-                            () -> service.provisionClone(cloneFacts, Map.of(), p -> null, service, "nfs.example", path))
+            assertThatThrownBy(() -> service.volumeDirectory("nfs.example", path))
                     .as(path)
                     .isInstanceOf(VolumeService.RejectedException.class)
                     .hasMessageContaining("is not a volume directory of share nfs.example:/export");

@@ -104,12 +104,41 @@ public final class TestEnvironment {
             if (eq > 0 && line.substring(0, eq).matches("[A-Z_]+"))
                 vars.put(line.substring(0, eq), line.substring(eq + 1).strip());
         }
-        return new TestEnvironment(
+        var te = new TestEnvironment(
                 state,
                 Path.of(vars.get("KUBECONFIG")),
                 Integer.parseInt(vars.get("NFS_PORT")),
                 vars.get("NFS_PATH"),
                 Path.of(vars.get("NFS_EXPORT_DIR")));
+        te.installSnapshotCrd();
+        return te;
+    }
+
+    /**
+     * The ClaimSnapshot CRD, as the chart installs it for every user (the chart's file: one definition), applied before
+     * any controller starts, so every controller of the tests serves snapshots, as installed ones do.
+     */
+    private void installSnapshotCrd() {
+        String crd;
+        try {
+            crd = Files.readString(REPO.resolve("deploy/helm/nfsprov/crds/claimsnapshots.yaml"));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        client.load(new java.io.ByteArrayInputStream(crd.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .serverSideApply();
+        client.apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .withName("claimsnapshots.nfsprov.dev")
+                .waitUntilCondition(
+                        c -> c != null
+                                && c.getStatus() != null
+                                && c.getStatus().getConditions().stream()
+                                        .anyMatch(
+                                                x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
+                        60,
+                        java.util.concurrent.TimeUnit.SECONDS);
     }
 
     private static Path binDir;
