@@ -18,6 +18,19 @@ public final class Faults {
         }
     }
 
+    /**
+     * With NFSPROV_FAULTS naming it, waits {@code millis} here: a step made slow enough that a test can act while it
+     * runs (delete a clone's claim mid-copy). A no-op otherwise.
+     */
+    public static void pause(String name, long millis) {
+        if (!ENABLED.contains(name)) return;
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static Set<String> parse(String value) {
         return value == null || value.isBlank() ? Set.of() : Set.of(value.split(","));
     }

@@ -113,6 +113,7 @@ final class TreeCopy {
                     if (copying) {
                         copyFile(stack, f, name, s);
                         if (files == 2) dev.nfsprov.faults.Faults.point("mid-copy"); // a copy killed halfway
+                        dev.nfsprov.faults.Faults.pause("slow-copy", 200); // a copy a test can act during
                     }
                 } else if (s.isLink()) {
                     links++;

@@ -2,6 +2,7 @@ package dev.nfsprov.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nfsprov.testenv.Await;
 import dev.nfsprov.testenv.Commands;
 import dev.nfsprov.testenv.Kube;
 import dev.nfsprov.testenv.ProvisionerProcess;
@@ -13,6 +14,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -222,6 +224,41 @@ class CloneIT {
             assertThat(made)
                     .as("one directory and its marker, nothing else")
                     .containsExactlyInAnyOrder(copy.getFileName().toString(), ".nfsprov." + copy.getFileName());
+        }
+    }
+
+    @Test
+    void aCloneWhoseClaimIsDeletedMidCopyLeavesNoDirectoryNoMarkerAndNoVolume(TestNamespace ns) throws Exception {
+        var env = ns.env();
+        var kube = new Kube(env.client, ns.name());
+        String name = "nfsprov.dev/" + ns.name() + "-d";
+        String cls = ns.name() + "-gone";
+        kube.storageClass(cls, name, Map.of(), "Delete", "Immediate");
+        // slow-copy: 200 ms after each file, so 50 files take 10 s, time enough to delete the claim in between
+        try (var controller = ProvisionerProcess.start(env, name, false, Map.of("NFSPROV_FAULTS", "slow-copy"))) {
+            kube.create(kube.claimBuilder("dsrc", cls));
+            Path src = dirOf(ns, kube, "dsrc");
+            for (int i = 0; i < 50; i++) Files.writeString(src.resolve("f" + i), "file " + i);
+            String uid = kube.create(cloneOf(kube, "dcopy", cls, "dsrc"))
+                    .getMetadata()
+                    .getUid();
+            kube.awaitEvent("dcopy", "Cloning", "copying claim " + ns.name() + "/dsrc");
+            Path copy = env.exportDir.resolve(ns.name() + "-dcopy-pvc-" + uid);
+            Await.until("the copy started", Duration.ofSeconds(30), () -> Files.isDirectory(copy));
+            kube.deleteClaim("dcopy");
+            kube.awaitClaimGone("dcopy");
+            try (Stream<Path> partial = Files.list(copy)) {
+                assertThat(partial.count()).as("deleted while its copy runs").isBetween(0L, 49L);
+            }
+            Await.until(
+                    "the copy's directory deleted once the copy ended",
+                    Duration.ofSeconds(60),
+                    () -> !Files.exists(copy, LinkOption.NOFOLLOW_LINKS));
+            assertThat(copy.resolveSibling(".nfsprov." + copy.getFileName()))
+                    .as("and its marker")
+                    .doesNotExist();
+            assertThat(kube.volumesOf(uid)).as("no volume was ever made for it").isEmpty();
+            assertThat(Trees.describe(src).keySet()).as("the source untouched").hasSize(50);
         }
     }
 }

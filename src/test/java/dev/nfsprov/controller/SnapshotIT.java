@@ -328,4 +328,50 @@ class SnapshotIT {
                     () -> !Files.exists(copy));
         }
     }
+
+    @Test
+    void aSnapshotTakesItsRestoreSizeOfTheBudgetAndOneThatDoesNotFitWaitsForRoom(TestNamespace ns) throws Exception {
+        var env = ns.env();
+        var client = env.client;
+        var kube = new Kube(client, ns.name());
+        String name = "nfsprov.dev/" + ns.name() + "-c";
+        String cls = ns.name() + "-budget";
+        // The share is this VM's disk: an overcommit that makes its budget 5 GiB, whatever the disk (as CapacityIT).
+        long size = Files.getFileStore(env.exportDir).getTotalSpace();
+        String overcommit = new java.math.BigDecimal(5L << 30)
+                .divide(new java.math.BigDecimal(size), new java.math.MathContext(15))
+                .toPlainString();
+        kube.storageClass(
+                cls, name, Map.of("capacityPolicy", "provisioned", "overcommit", overcommit), "Delete", "Immediate");
+        try (var controller = ProvisionerProcess.start(env, name, false, Map.of())) {
+            kube.create(kube.claimBuilder("sized", cls)
+                    .editSpec()
+                    .editResources()
+                    .addToRequests("storage", new Quantity("2Gi"))
+                    .endResources()
+                    .endSpec());
+            kube.awaitBound("sized");
+            snapshot(client, ns.name(), "first", "sized", null);
+            awaitReady(client, ns.name(), "first");
+            // 2Gi of volume and 2Gi of snapshot in use: another 2Gi would pass the 5Gi budget
+            snapshot(client, ns.name(), "second", "sized", null);
+            var refused = Await.until(
+                    "the second snapshot refused for room",
+                    READY,
+                    () -> get(client, ns.name(), "second"),
+                    x -> x.getStatus() != null
+                            && x.getStatus().message() != null
+                            && x.getStatus().message().startsWith("no room on share default"));
+            assertThat(refused.getStatus().message()).contains("capacityPolicy: provisioned");
+            kube.awaitEvent("second", "SnapshotFailed", "no room on share default");
+            assertThat(Files.exists(copyOf(ns, refused))).as("nothing copied").isFalse();
+
+            client.resources(ClaimSnapshot.class)
+                    .inNamespace(ns.name())
+                    .withName("first")
+                    .delete();
+            var second = awaitReady(client, ns.name(), "second");
+            assertThat(second.getStatus().restoreSize()).isEqualTo("2Gi");
+        }
+    }
 }

@@ -322,7 +322,12 @@ class RbacIT {
                 if (now.getStatus() == null || !now.getStatus().ready()) {
                     now.setStatus(pastRetention);
                     try {
-                        env.client.resource(now).updateStatus();
+                        var written = env.client.resource(now).updateStatus();
+                        // a status change is not looked at (the controller is generation-aware): a spec change is
+                        String retention = "90m".equals(written.getSpec().retention()) ? "91m" : "90m";
+                        written.setSpec(new dev.nfsprov.api.ClaimSnapshot.Spec(
+                                written.getSpec().claimName(), retention));
+                        env.client.resource(written).update();
                     } catch (io.fabric8.kubernetes.client.KubernetesClientException conflict) {
                         // written meanwhile: looked at again
                     }
