@@ -350,8 +350,16 @@ class GuideOnNodeIT {
         var w = new Workloads(client, ns);
         for (int i = 0; i < 10; i++) w.claim("after-failover-" + i, "nfs", "1Gi");
         for (int i = 0; i < 10; i++) w.awaitBound("after-failover-" + i);
-        String newLeader = leaderPod();
-        assertThat(newLeader).isNotEqualTo(leader);
+        // The deleted leader may bind them all before its kubelet even sends SIGTERM (10 in under 3 s in one CI run,
+        // when the test read the Lease right after): the takeover is awaited, not assumed done.
+        String newLeader = Await.until(
+                "another Pod holding the Lease",
+                Duration.ofSeconds(60),
+                this::leaderPod,
+                h -> h != null && !h.isEmpty() && !h.equals(leader));
+        assertThat(controllerPods().stream().map(p -> p.getMetadata().getName()))
+                .as("the new leader is one of the Deployment's Pods")
+                .contains(newLeader);
         for (int i = 0; i < 10; i++) {
             var claim = w.claim("after-failover-" + i);
             long volumes = client.persistentVolumes().list().getItems().stream()
