@@ -146,15 +146,33 @@ public final class ClaimReconciler implements Reconciler<PersistentVolumeClaim> 
                         .map(ResourceID::fromResource)
                         .collect(Collectors.toSet()))
                 .build();
-        return List.of(new InformerEventSource<>(config, context));
+        var source = new InformerEventSource<>(config, context);
+        classEvents = source;
+        return List.of(source);
+    }
+
+    /** The informer whose events re-examine claims when their class changes; read by {@link #classNamed}. */
+    private volatile InformerEventSource<StorageClass, PersistentVolumeClaim> classEvents;
+
+    /**
+     * The class of this name, from the informer whose event started this reconcile: the shared lister is another
+     * informer, which could still be without a class just re-created when the event arrives (the claim was then
+     * refused "not found" again and looked at only 5 min later: ProvisioningIT, once in CI).
+     */
+    private StorageClass classNamed(String name) {
+        var source = classEvents;
+        if (source != null) {
+            var cached = source.get(new ResourceID(name));
+            if (cached.isPresent()) return cached.get();
+        }
+        return w.storageClasses().get(name);
     }
 
     @Override
     public UpdateControl<PersistentVolumeClaim> reconcile(
             PersistentVolumeClaim claim, Context<PersistentVolumeClaim> context) throws ProvisioningFailure {
         String className = claim.getSpec() == null ? null : claim.getSpec().getStorageClassName();
-        StorageClass storageClass =
-                className == null ? null : w.storageClasses().get(className);
+        StorageClass storageClass = className == null ? null : classNamed(className);
         if (ClaimRules.grown(claim, w.provisionerName())) return expansion.expand(claim, storageClass);
         return switch (ClaimRules.decide(claim, storageClass, w.provisionerName())) {
             case ClaimVerdict.NotOurs n -> UpdateControl.noUpdate();
